@@ -1,0 +1,55 @@
+# Two commands: `make lab` (set up, then open the course) and `make test` (set up, then every test).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+# Quiet, deterministic TensorFlow for every kernel started from here.
+export KERAS_BACKEND := tensorflow
+export TF_CPP_MIN_LOG_LEVEL := 3
+export TF_ENABLE_ONEDNN_OPTS := 0
+export PYTHONHASHSEED := 0
+export MPLBACKEND := Agg
+
+.PHONY: lab test setup exercises check-exercises grade bench clean help
+
+help:
+	@echo "make lab        set up .venv and open the course in JupyterLab (127.0.0.1)"
+	@echo "make test       set up .venv and run every test (unit, notebooks, exercises, grading)"
+	@echo "make exercises  regenerate exercises/ from solutions/"
+	@echo "make grade SUBMISSIONS=dir [OUT=grades.csv]   grade a folder of student notebooks"
+	@echo "make bench      run the speed comparisons in benchmarks/"
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is needed (found %s)" % sys.version.split()[0])'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (course)" >/dev/null
+	@touch $@
+
+lab: setup
+	MPLBACKEND= $(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$(CURDIR)" $(LAB_ARGS)
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+exercises: setup
+	$(PY) -m course_utils.grading exercises
+
+check-exercises: setup
+	$(PY) -m course_utils.grading exercises --check
+
+grade: setup
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=dir [OUT=grades.csv]"; exit 2; }
+	$(PY) -m course_utils.grading grade "$(SUBMISSIONS)" --out "$(or $(OUT),grades.csv)"
+
+bench: setup
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) build .pytest_cache

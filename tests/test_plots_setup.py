@@ -1,0 +1,51 @@
+import random
+
+import matplotlib as mpl
+import numpy as np
+import pytest
+
+import course_utils
+from course_utils import data, plots
+
+
+def test_setup_seeds_everything_and_reports_versions(capsys):
+    v = course_utils.setup(3)
+    line = capsys.readouterr().out
+    assert "seed=3" in line and v["numpy"] in line and v["backend"] == "tensorflow"
+    a = (random.random(), np.random.rand())
+    import keras
+    k1 = keras.random.uniform((3,)).numpy()
+    course_utils.setup(3, quiet=True)
+    assert (random.random(), np.random.rand()) == a
+    assert np.array_equal(keras.random.uniform((3,)).numpy(), k1)
+    assert mpl.rcParams["font.size"] >= 12  # readable on a projector
+    with pytest.raises(ValueError, match="seed"):
+        course_utils.setup(-1)
+
+
+def test_scatter_draws_one_collection_per_cluster_plus_centres():
+    X, y, c = data.blobs()
+    ax = plots.scatter_clusters(X, y, centers=c + 0.1, true_centers=c)
+    assert len(ax.collections) == 3 + 2
+    offsets = ax.collections[3].get_offsets()
+    assert np.allclose(offsets, c)
+
+
+def test_membership_colors_are_the_probabilities():
+    P = np.array([[1.0, 0.0], [0.5, 0.5]])
+    assert np.allclose(plots.membership_colors(P), [[1, 0, 0], [0.5, 0.5, 0]])
+    with pytest.raises(ValueError, match="at most 3"):
+        plots.membership_colors(np.full((2, 4), 0.25))
+
+
+def test_loss_and_grid():
+    ax = plots.plot_loss({"loss": [3.0, 2.0, 1.0]})
+    assert np.allclose(ax.lines[0].get_ydata(), [3, 2, 1])
+    fig, axes = plots.panel_grid(5, ncols=3)
+    assert len(axes) == 5 and sum(a.get_visible() for a in fig.axes) == 5
+    with pytest.raises(ValueError, match="empty"):
+        plots.plot_loss([])
+    with pytest.raises(ValueError, match="2-D data"):
+        plots.scatter_clusters(np.zeros((3, 3)))
+    with pytest.raises(ValueError, match="one row of memberships"):
+        plots.plot_memberships(np.zeros((3, 2)), np.full((2, 2), 0.5))
