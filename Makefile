@@ -46,7 +46,7 @@ check-exercises: setup
 
 grade: setup
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=dir [OUT=grades.csv]"; exit 2; }
-	$(PY) -m course_utils.grading grade "$(SUBMISSIONS)" --out "$(or $(OUT),grades.csv)"
+	$(PY) -m course_utils.autograde "$(SUBMISSIONS)" --out "$(or $(OUT),grades.csv)" $(GRADE_ARGS)
 
 bench: setup
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

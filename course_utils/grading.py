@@ -6,36 +6,27 @@
   ``ClearSolutions``, ``ClearHiddenTests``, ``ClearMarkScheme``, ``ClearOutput`` and
   ``LockCells`` — the same preprocessors ``nbgrader generate_assignment`` runs, without a
   gradebook. ``make exercises`` writes them; a test fails when ``exercises/`` is stale.
-* :func:`grade_notebook` grades one submission: it starts from the **master**, takes only the
-  student's answer cells (matched by ``grade_id``) and keeps every other cell — locked cells
-  and the tests with their hidden part — from the master. A submission cannot edit, delete or
-  reorder the tests. The merged notebook runs in a fresh kernel with nbgrader's ``Execute``
-  (per-cell timeout, errors allowed) and each test cell is scored with nbgrader's
-  ``determine_grade`` (an error means 0 points; a number as the cell's value means partial credit).
+* :func:`merge_submission` builds the notebook to grade: it starts from the **master**, takes
+  only the student's answer cells (matched by ``grade_id``) and keeps every other cell — locked
+  cells and the tests with their hidden part — from the master. A submission cannot edit, delete
+  or reorder the tests. :mod:`course_utils.autograde` runs it in an isolated kernel and scores
+  each test cell with nbgrader's ``determine_grade`` (:func:`_score`: an error means 0 points; a
+  number as the cell's value means partial credit).
 
-Command line::
-
-    python -m course_utils.grading exercises [--check]
-    python -m course_utils.grading grade SUBMISSIONS_DIR [--out grades.csv]
-
-A submissions folder holds one sub-folder per student with that student's notebooks, named as
-in ``exercises/`` (``SUBMISSIONS/alice/01_target_functions.ipynb``): nbgrader's own layout.
+Command line: ``python -m course_utils.grading exercises [--check]``.
 """
 from __future__ import annotations
 
 import argparse
 import copy
-import csv
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 from nbformat import NotebookNode
 
-__all__ = ["generate_exercise", "generate_all", "merge_submission", "grade_notebook", "grade_folder",
-           "TaskResult", "ROOT"]
+__all__ = ["generate_exercise", "generate_all", "merge_submission", "TaskResult", "ROOT"]
 
 #: The course folder (parent of the package).
 ROOT = Path(__file__).resolve().parent.parent
@@ -170,105 +161,18 @@ def _score(cell: NotebookNode) -> tuple[float, float, str]:
     return points, float(max_points), status
 
 
-def grade_notebook(master_path: Path | str, submission_path: Path | str, *, student: str = "",
-                   timeout: int = 120) -> list[TaskResult]:
-    """Grade one submitted notebook against its master; never raises for a broken submission.
-
-    Parameters
-    ----------
-    master_path, submission_path : path
-        The master in ``solutions/`` and the student's notebook.
-    student : str
-        The name written in the grade sheet.
-    timeout : int
-        Seconds allowed per cell (an endless loop is interrupted and scores 0).
-    """
-    from nbgrader.preprocessors import Execute, LimitOutput
-
-    master = _read(master_path)
-    name = Path(master_path).name
-    tasks = [c for c in master.cells if _meta(c).get("grade") and not _meta(c).get("solution")]
-    try:
-        submission = nbformat.read(str(submission_path), as_version=4)
-    except Exception as exc:
-        why = f"unreadable notebook ({type(exc).__name__})"
-        return [TaskResult(student, name, _meta(c)["grade_id"], 0.0, float(_meta(c)["points"]), why) for c in tasks]
-    merged, _ = merge_submission(master, submission)
-    with tempfile.TemporaryDirectory(prefix="grade_") as tmp:
-        runner = Execute(timeout=timeout, allow_errors=True, interrupt_on_timeout=True, kernel_name="python3")
-        try:
-            merged, _ = runner.preprocess(merged, {"metadata": {"path": tmp}})
-            crashed = None
-        except Exception as exc:  # kernel death, unresponsive kernel …
-            crashed = f"kernel stopped ({type(exc).__name__})"
-    merged, _ = LimitOutput().preprocess(merged, {})
-    results = []
-    by_id = {_meta(c).get("grade_id"): c for c in merged.cells}
-    for task in tasks:
-        gid = _meta(task)["grade_id"]
-        cell = by_id[gid]
-        if crashed and not cell.get("outputs"):
-            results.append(TaskResult(student, name, gid, 0.0, float(_meta(task)["points"]), crashed))
-            continue
-        points, max_points, status = _score(cell)
-        results.append(TaskResult(student, name, gid, points, max_points, status))
-    return results
-
-
-def grade_folder(submissions: Path | str, *, solutions: Path | str = ROOT / "solutions",
-                 out: Path | str | None = None, timeout: int = 120) -> list[TaskResult]:
-    """Grade every ``SUBMISSIONS/<student>/<notebook>.ipynb`` and write a CSV grade sheet.
-
-    The CSV has the columns ``student, notebook, task, points, max, status``.
-    """
-    submissions, solutions = Path(submissions), Path(solutions)
-    if not submissions.is_dir():
-        raise ValueError(f"{submissions} is not a folder; give SUBMISSIONS=dir with one sub-folder per student.")
-    masters = {p.name: p for p in solutions.glob("*.ipynb")}
-    rows: list[TaskResult] = []
-    for student_dir in sorted(p for p in submissions.iterdir() if p.is_dir()):
-        for nb_path in sorted(student_dir.glob("*.ipynb")):
-            if nb_path.name not in masters:
-                rows.append(TaskResult(student_dir.name, nb_path.name, "-", 0.0, 0.0,
-                                       "unknown notebook name (rename it as in exercises/)"))
-                continue
-            rows += grade_notebook(masters[nb_path.name], nb_path, student=student_dir.name, timeout=timeout)
-    if out is not None:
-        with open(out, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["student", "notebook", "task", "points", "max", "status"])
-            for r in rows:
-                writer.writerow([r.student, r.notebook, r.task, f"{r.points:g}", f"{r.max_points:g}", r.status])
-    return rows
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m course_utils.grading", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
     ex = sub.add_parser("exercises", help="regenerate exercises/ from solutions/")
     ex.add_argument("--check", action="store_true", help="only report stale copies; exit 1 if any")
-    gr = sub.add_parser("grade", help="grade a folder of submissions")
-    gr.add_argument("submissions")
-    gr.add_argument("--out", default="grades.csv")
-    gr.add_argument("--timeout", type=int, default=120, help="seconds per cell")
     args = parser.parse_args(argv)
-    if args.cmd == "exercises":
-        paths = generate_all(check=args.check)
-        if args.check:
-            for p in paths:
-                print(f"stale: {p} (run `make exercises`)")
-            return 1 if paths else 0
-        print(f"wrote {len(paths)} exercise notebook(s) to {ROOT / 'exercises'}")
-        return 0
-    rows = grade_folder(args.submissions, out=args.out, timeout=args.timeout)
-    total: dict[str, list[float]] = {}
-    for r in rows:
-        acc = total.setdefault(r.student, [0.0, 0.0])
-        acc[0] += r.points
-        acc[1] += r.max_points
-    for student, (p, m) in total.items():
-        print(f"{student}: {p:g} / {m:g}")
-    print(f"grade sheet: {args.out}")
+    paths = generate_all(check=args.check)
+    if args.check:
+        for p in paths:
+            print(f"stale: {p} (run `make exercises`)")
+        return 1 if paths else 0
+    print(f"wrote {len(paths)} exercise notebook(s) to {ROOT / 'exercises'}")
     return 0
 
 

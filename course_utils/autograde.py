@@ -1,0 +1,301 @@
+"""Grade a whole class: isolated, time- and memory-limited, resumable, with feedback pages.
+
+``make grade SUBMISSIONS=dir`` runs :func:`grade_folder`. For each
+``dir/<student>/<notebook>.ipynb``:
+
+1. a **worker process** (its own process group) rebuilds the notebook from the master
+   (:func:`course_utils.grading.merge_submission`), puts the guard cell first
+   (:mod:`course_utils._guard`) and runs it in a fresh kernel with a per-cell timeout;
+   before each test cell the guard undoes any monkey-patching;
+2. the parent watches the worker: past the per-notebook time limit or the memory limit (resident
+   memory of the worker and its kernel together) the whole group is killed and the notebook scores
+   what it had earned so far (nothing, if no result was written);
+3. each notebook's result is written atomically to ``<out>.parts/`` keyed by a hash of the
+   submission and the master, so an interrupted batch resumes where it stopped and a re-run
+   re-grades only what changed;
+4. the CSV (``student, notebook, task, points, max, status``) and one feedback HTML page per
+   student are written from the parts. Feedback shows the visible test code and the error's
+   name and message, never hidden-test text.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import html
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+
+from . import _guard
+from .grading import ROOT, TaskResult, _meta, _score, generate_exercise, merge_submission
+
+__all__ = ["grade_folder", "grade_one", "Limits"]
+
+
+class Limits:
+    """Resource limits for one notebook (seconds and MiB)."""
+
+    def __init__(self, cell_timeout: int = 120, notebook_timeout: int = 600, memory_mb: int = 2000):
+        for name, v in (("cell_timeout", cell_timeout), ("notebook_timeout", notebook_timeout),
+                        ("memory_mb", memory_mb)):
+            if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
+                raise ValueError(f"{name} must be a positive integer, got {v!r}.")
+        self.cell_timeout, self.notebook_timeout, self.memory_mb = cell_timeout, notebook_timeout, memory_mb
+
+
+def _tasks(master) -> list:
+    return [c for c in master.cells if _meta(c).get("grade") and not _meta(c).get("solution")]
+
+
+def grade_one(master_path: Path, submission_path: Path, *, student: str, cell_timeout: int,
+              blocked: list[str]) -> list[TaskResult]:
+    """Grade one notebook in this process (the worker's job); the kernel is a child process."""
+    from nbgrader.preprocessors import Execute, LimitOutput
+
+    master = nbformat.read(str(master_path), as_version=4)
+    name = master_path.name
+    tasks = _tasks(master)
+    try:
+        submission = nbformat.read(str(submission_path), as_version=4)
+    except Exception as exc:
+        return [TaskResult(student, name, _meta(c)["grade_id"], 0.0, float(_meta(c)["points"]),
+                           f"unreadable notebook ({type(exc).__name__})") for c in tasks]
+    merged, missing = merge_submission(master, submission)
+    nonce = _guard.new_nonce()
+    merged.cells.insert(0, nbformat.v4.new_code_cell(_guard.install_source(nonce, blocked)))
+    tampered: list[str] = []
+
+    async def before_cell(cell, cell_index, **_):
+        if not _meta(cell).get("grade") or _meta(cell).get("solution"):
+            return
+        kc = runner.kc
+        msg_id = kc.execute("", silent=True, store_history=False,
+                            user_expressions={"ok": _guard.restore_expression(nonce)})
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            reply = await kc._async_get_shell_msg(timeout=60)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                res = reply["content"].get("user_expressions", {}).get("ok", {})
+                if res.get("status") != "ok" or res.get("data", {}).get("text/plain") != "True":
+                    tampered.append(_meta(cell)["grade_id"])
+                return
+        tampered.append(_meta(cell)["grade_id"])
+
+    runner = Execute(timeout=cell_timeout, allow_errors=True, interrupt_on_timeout=True,
+                     kernel_name="python3", on_cell_execute=before_cell)
+    crashed = None
+    try:
+        runner.preprocess(merged, {"metadata": {"path": str(Path(submission_path).parent)}})
+    except Exception as exc:  # kernel death (e.g. os._exit, segfault) or an unresponsive kernel
+        crashed = f"kernel stopped ({type(exc).__name__})"
+    merged, _ = LimitOutput().preprocess(merged, {})
+    by_id = {_meta(c).get("grade_id"): c for c in merged.cells}
+    results = []
+    for task in tasks:
+        gid = _meta(task)["grade_id"]
+        cell, max_points = by_id[gid], float(_meta(task)["points"])
+        if cell.get("execution_count") is None:                 # never ran: no credit
+            results.append(TaskResult(student, name, gid, 0.0, max_points, crashed or "not run"))
+        elif gid in tampered:
+            results.append(TaskResult(student, name, gid, 0.0, max_points, "tampering detected"))
+        else:
+            points, _, status = _score(cell)
+            if status.startswith("failed"):
+                err = next(o for o in cell.outputs if o.output_type == "error")
+                status += f": {str(err.evalue)[:200]}"
+            results.append(TaskResult(student, name, gid, points, max_points, status))
+    return results
+
+
+def _digest(*paths: Path) -> str:
+    h = hashlib.sha256()
+    for p in paths:
+        h.update(p.read_bytes() if p.is_file() else b"<missing>")
+    return h.hexdigest()
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _rss_mb(pid: int) -> float:
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        procs = [proc] + proc.children(recursive=True)
+    except psutil.Error:
+        return 0.0
+    total = 0
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            pass
+    return total / 2**20
+
+
+def _run_worker(master: Path, sub: Path, part: Path, student: str, limits: Limits, blocked: list[str]):
+    """Run one notebook in a worker process group; kill it on time or memory limit. Returns a status."""
+    cmd = [sys.executable, "-m", "course_utils.autograde", "_worker", str(master), str(sub), str(part),
+           student, str(limits.cell_timeout), json.dumps(blocked)]
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    proc = subprocess.Popen(cmd, start_new_session=True, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    start, why = time.monotonic(), None
+    while proc.poll() is None:
+        time.sleep(0.2)
+        if time.monotonic() - start > limits.notebook_timeout:
+            why = f"notebook time limit ({limits.notebook_timeout} s)"
+        elif _rss_mb(proc.pid) > limits.memory_mb:
+            why = f"memory limit ({limits.memory_mb} MB)"
+        if why:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait()
+    return why or (None if proc.returncode == 0 else f"grader worker failed (exit {proc.returncode})")
+
+
+def grade_folder(submissions: Path | str, *, solutions: Path | str = ROOT / "solutions",
+                 out: Path | str = "grades.csv", limits: Limits | None = None,
+                 resume: bool = True, jobs: int = 1) -> list[TaskResult]:
+    """Grade ``submissions/<student>/<notebook>.ipynb`` against ``solutions/`` and write the CSV.
+
+    Returns the rows of the CSV. Per-notebook results live in ``<out>.parts/``; with ``resume``
+    a result whose submission and master are unchanged is reused, not re-run. Feedback pages go
+    to ``<out>.feedback/<student>.html``. ``jobs`` notebooks are graded at once (each in its own
+    worker and kernel).
+    """
+    submissions, solutions, out = Path(submissions).resolve(), Path(solutions).resolve(), Path(out).resolve()
+    if not submissions.is_dir():
+        raise ValueError(f"{submissions} is not a folder; give SUBMISSIONS=dir with one sub-folder per student.")
+    limits = limits or Limits()
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs must be a positive integer (notebooks graded at once), got {jobs!r}.")
+    masters = {p.name: p for p in solutions.glob("*.ipynb")}
+    if not masters:
+        raise ValueError(f"no master notebooks in {solutions}.")
+    parts = out.with_name(out.name + ".parts")
+    parts.mkdir(parents=True, exist_ok=True)
+    blocked = [str(solutions), str(submissions), str(parts), str(out.parent / (out.name + ".feedback"))]
+    todo, results = [], {}
+    for student_dir in sorted(p for p in submissions.iterdir() if p.is_dir()):
+        for sub in sorted(student_dir.glob("*.ipynb")):
+            key = (student_dir.name, sub.name)
+            if sub.name not in masters:
+                results[key] = [TaskResult(student_dir.name, sub.name, "-", 0.0, 0.0,
+                                           "unknown notebook name (name it as in exercises/)")]
+                continue
+            part = parts / f"{student_dir.name}__{sub.stem}.json"
+            digest = _digest(sub, masters[sub.name])
+            if resume and part.is_file():
+                saved = json.loads(part.read_text(encoding="utf-8"))
+                if saved.get("key") == digest:
+                    results[key] = [TaskResult(**r) for r in saved["rows"]]
+                    continue
+            todo.append((key, sub, masters[sub.name], part, digest))
+
+    def run(item):
+        (student, _), sub, master, part, digest = item
+        raw = part.with_suffix(".raw.json")
+        raw.unlink(missing_ok=True)
+        why = _run_worker(master, sub, raw, student, limits, blocked)
+        if raw.is_file() and why is None:
+            got = [TaskResult(**r) for r in json.loads(raw.read_text(encoding="utf-8"))]
+        else:
+            m = nbformat.read(str(master), as_version=4)
+            got = [TaskResult(student, sub.name, _meta(c)["grade_id"], 0.0, float(_meta(c)["points"]),
+                              why or "no result") for c in _tasks(m)]
+        raw.unlink(missing_ok=True)
+        _atomic_write(part, json.dumps({"key": digest, "rows": [r.__dict__ for r in got]}))
+        return got
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:  # threads only wait on worker processes
+        for item, got in zip(todo, pool.map(run, todo)):
+            results[item[0]] = got
+    rows = [r for key in sorted(results) for r in results[key]]
+    _write_csv(out, rows)
+    _write_feedback(out.with_name(out.name + ".feedback"), rows, masters)
+    return rows
+
+
+def _write_csv(out: Path, rows: list[TaskResult]) -> None:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["student", "notebook", "task", "points", "max", "status"])
+    for r in rows:
+        w.writerow([r.student, r.notebook, r.task, f"{r.points:g}", f"{r.max_points:g}", r.status])
+    _atomic_write(out, buf.getvalue())
+
+
+def _write_feedback(folder: Path, rows: list[TaskResult], masters: dict[str, Path]) -> None:
+    """One HTML page per student: per task the points, the status and the *visible* test code."""
+    folder.mkdir(parents=True, exist_ok=True)
+    visible = {}
+    for name, path in masters.items():
+        ex = generate_exercise(nbformat.read(str(path), as_version=4))  # hidden tests removed
+        visible[name] = {_meta(c).get("grade_id"): c.source for c in ex.cells if _meta(c).get("grade")}
+    for student in sorted({r.student for r in rows}):
+        mine = [r for r in rows if r.student == student]
+        got, total = sum(r.points for r in mine), sum(r.max_points for r in mine)
+        body = [f"<h1>Feedback for {html.escape(student)}</h1><p><b>{got:g} / {total:g}</b> points</p>"]
+        for r in mine:
+            code = visible.get(r.notebook, {}).get(r.task, "")
+            body.append(f"<h2>{html.escape(r.notebook)} · {html.escape(r.task)}: {r.points:g} / {r.max_points:g}</h2>"
+                        f"<p>{html.escape(r.status)}</p><pre>{html.escape(code)}</pre>")
+        _atomic_write(folder / f"{student}.html",
+                      "<!doctype html><meta charset='utf-8'><title>Feedback</title>" + "".join(body))
+
+
+def _worker_main(argv: list[str]) -> int:
+    master, sub, part, student, cell_timeout, blocked = argv
+    rows = grade_one(Path(master), Path(sub), student=student, cell_timeout=int(cell_timeout),
+                     blocked=json.loads(blocked))
+    _atomic_write(Path(part), json.dumps([r.__dict__ for r in rows]))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "_worker":
+        return _worker_main(argv[1:])
+    parser = argparse.ArgumentParser(prog="python -m course_utils.autograde", description="Grade a folder of submissions.")
+    parser.add_argument("submissions")
+    parser.add_argument("--out", default="grades.csv")
+    parser.add_argument("--cell-timeout", type=int, default=120)
+    parser.add_argument("--notebook-timeout", type=int, default=600)
+    parser.add_argument("--memory-mb", type=int, default=2000)
+    parser.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 2) // 2))
+    parser.add_argument("--no-resume", action="store_true", help="re-grade everything")
+    args = parser.parse_args(argv)
+    t0 = time.monotonic()
+    rows = grade_folder(args.submissions, out=args.out, resume=not args.no_resume,
+                        limits=Limits(args.cell_timeout, args.notebook_timeout, args.memory_mb), jobs=args.jobs)
+    totals: dict[str, list[float]] = {}
+    for r in rows:
+        acc = totals.setdefault(r.student, [0.0, 0.0])
+        acc[0] += r.points
+        acc[1] += r.max_points
+    for student, (p, m) in totals.items():
+        print(f"{student}: {p:g} / {m:g}")
+    print(f"grade sheet: {args.out} ({time.monotonic() - t0:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
