@@ -1,6 +1,7 @@
 # Two commands: `make lab` (set up, then open the course) and `make test` (set up, then every test).
 SHELL := /bin/bash
 PYTHON ?= python3
+TEST_JOBS ?= 2
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
@@ -33,10 +34,10 @@ $(STAMP): requirements.txt pyproject.toml
 	@touch $@
 
 lab: setup
-	MPLBACKEND= $(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$(CURDIR)" $(LAB_ARGS)
+	MPLBACKEND= $(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$(CURDIR)" $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
 
 test: setup
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_JOBS) --dist loadscope $(PYTEST_ARGS)
 
 exercises: setup
 	$(PY) -m course_utils.grading exercises

@@ -87,7 +87,7 @@ def grade_one(master_path: Path, submission_path: Path, *, student: str, cell_ti
                 return
         tampered.append(_meta(cell)["grade_id"])
 
-    runner = Execute(timeout=cell_timeout, allow_errors=True, interrupt_on_timeout=True,
+    runner = Execute(timeout=cell_timeout, allow_errors=True, interrupt_on_timeout=True, startup_timeout=180,
                      kernel_name="python3", on_cell_execute=before_cell)
     crashed = None
     try:
