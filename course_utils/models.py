@@ -1,0 +1,126 @@
+"""The lectures' networks: one that emits cluster centres and one that emits memberships.
+
+* :func:`centroid_network` (lecture 02): ``Dense(30, relu) → Dense(D·K)``; the batch mean of the
+  output, reshaped to (K, D), is read as the K centres.
+* :func:`assignment_network` (lectures 03–04): hidden layers → ``Dense(K)`` →
+  :class:`SharpSoftmax`; output ``p[n, k]`` = probability that point n is in cluster k.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import keras
+from keras import ops
+
+from .validation import check_n_clusters, check_positive
+
+__all__ = ["SharpSoftmax", "centroid_network", "assignment_network"]
+
+
+@keras.saving.register_keras_serializable(package="course_utils")
+class SharpSoftmax(keras.layers.Layer):
+    """Softmax with a sharpness factor: ``exp(A·(x − max)) / Σ exp(A·(x − max))``.
+
+    ``A = 1`` is the ordinary softmax; a larger ``A`` pushes the memberships towards 0/1 (hard
+    assignments), a smaller one towards 1/K. Subtracting the row maximum changes nothing
+    mathematically and keeps ``exp`` from overflowing. (Lecture 001 subtracts the maximum of
+    the *whole batch*: the same in exact arithmetic, but rows far below it underflow to 0/0.)
+
+    Parameters
+    ----------
+    sharpness : float > 0
+        The factor ``A`` (the lecture uses 3).
+    axis : int
+        The axis the memberships sum to 1 over.
+    """
+
+    def __init__(self, sharpness: float = 3.0, axis: int = -1, **kwargs):
+        super().__init__(**kwargs)
+        self.sharpness = check_positive(sharpness, "sharpness")
+        self.axis = int(axis)
+
+    def call(self, x):
+        z = self.sharpness * (x - ops.max(x, axis=self.axis, keepdims=True))
+        e = ops.exp(z)
+        return e / ops.sum(e, axis=self.axis, keepdims=True)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"sharpness": self.sharpness, "axis": self.axis})
+        return config
+
+
+def _check_dim(dim) -> int:
+    if isinstance(dim, bool) or not isinstance(dim, int) or dim < 1:
+        raise ValueError(f"dim is the number of features of the data (X.shape[1]) and must be a "
+                         f"positive integer, got {dim!r}.")
+    return dim
+
+
+def _check_units(hidden, name="hidden") -> tuple[int, ...]:
+    units = (hidden,) if isinstance(hidden, int) and not isinstance(hidden, bool) else tuple(hidden)
+    if not units or any(isinstance(u, bool) or not isinstance(u, int) or u < 1 for u in units):
+        raise ValueError(f"{name} must be a positive integer or a non-empty sequence of them, got {hidden!r}.")
+    return units
+
+
+def _init(seed: int | None, i: int):
+    return keras.initializers.GlorotUniform(seed=None if seed is None else seed + i)
+
+
+def centroid_network(dim: int, n_clusters: int, hidden: int | Sequence[int] = 30, *,
+                     activation: str = "relu", seed: int | None = None) -> keras.Model:
+    """Lecture 02's network: ``Dense(hidden, relu) → Dense(dim·n_clusters)`` (linear).
+
+    Train it with :func:`course_utils.losses.centroid_loss`; read the centres with
+    :func:`course_utils.train.predict_centers`.
+
+    Parameters
+    ----------
+    dim : int — number of features of the data
+    n_clusters : int >= 1
+    hidden : int or sequence of int — hidden layer sizes (lecture: 30)
+    activation : str — activation of the hidden layers
+    seed : int, optional — seeds the initial weights (same seed, same network)
+    """
+    dim = _check_dim(dim)
+    k = check_n_clusters(n_clusters)
+    units = _check_units(hidden)
+    layers = [keras.Input((dim,))]
+    layers += [keras.layers.Dense(u, activation=activation, kernel_initializer=_init(seed, i))
+               for i, u in enumerate(units)]
+    layers.append(keras.layers.Dense(dim * k, activation=None, kernel_initializer=_init(seed, len(units)),
+                                     name="centres"))
+    return keras.Sequential(layers, name="centroid_network")
+
+
+def assignment_network(dim: int, n_clusters: int, hidden: int | Sequence[int] = (20, 20, 20),
+                       sharpness: float = 3.0, *, activation: str = "relu",
+                       seed: int | None = None) -> keras.Model:
+    """Soft-assignment network: hidden ``Dense`` layers → ``Dense(K)`` → :class:`SharpSoftmax`.
+
+    Defaults are lecture 001's (three ``Dense(20, relu)``, ``A = 3``). Lecture 000's network is
+    ``assignment_network(2, 3, hidden=30, activation="sigmoid", sharpness=1.0)``.
+
+    Parameters
+    ----------
+    dim : int — number of features of the data
+    n_clusters : int >= 2
+    hidden : int or sequence of int — hidden layer sizes
+    sharpness : float > 0 — the softmax factor ``A``
+    activation : str — activation of the hidden layers
+    seed : int, optional — seeds the initial weights
+    """
+    dim = _check_dim(dim)
+    k = check_n_clusters(n_clusters, minimum=2)
+    units = _check_units(hidden)
+    sharpness = check_positive(sharpness, "sharpness")
+    layers = [keras.Input((dim,))]
+    layers += [keras.layers.Dense(u, activation=activation, kernel_initializer=_init(seed, i))
+               for i, u in enumerate(units)]
+    layers.append(keras.layers.Dense(k, kernel_initializer=_init(seed, len(units)), name="logits"))
+    layers.append(SharpSoftmax(sharpness, name="memberships"))
+    return keras.Sequential(layers, name="assignment_network")
