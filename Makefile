@@ -11,9 +11,8 @@ export KERAS_BACKEND := tensorflow
 export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 export PYTHONHASHSEED := 0
-export MPLBACKEND := Agg
 
-.PHONY: lab test setup exercises check-exercises grade bench clean help
+.PHONY: lab test setup exercises check-exercises grade bench clean help slides browser-setup
 
 help:
 	@echo "make lab        set up .venv and open the course in JupyterLab (127.0.0.1)"
@@ -21,6 +20,7 @@ help:
 	@echo "make exercises  regenerate exercises/ from solutions/"
 	@echo "make grade SUBMISSIONS=dir [OUT=grades.csv]   grade a folder of student notebooks"
 	@echo "make bench      run the speed comparisons in benchmarks/"
+	@echo "make slides     build offline reveal.js decks of the lectures into build/slides/"
 
 setup: $(STAMP)
 
@@ -34,10 +34,28 @@ $(STAMP): requirements.txt pyproject.toml
 	@touch $@
 
 lab: setup
-	MPLBACKEND= $(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$(CURDIR)" $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
+	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$(CURDIR)" $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
 
-test: setup
+test: setup browser-setup
 	$(PY) -m pytest -n $(TEST_JOBS) --dist loadscope $(PYTEST_ARGS)
+
+# The browser tests (decks, JupyterLab) need Chromium: Debian's package where we may install it
+# (root and apt-get); otherwise they are skipped. COURSE_SKIP_BROWSER=1 skips them on purpose.
+browser-setup:
+	@if [ -n "$$COURSE_SKIP_BROWSER" ] && [ "$$COURSE_SKIP_BROWSER" != 0 ]; then exit 0; fi; \
+	if [ -n "$$COURSE_CHROMIUM" ] || command -v chromium >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Debian's chromium for the browser tests (COURSE_SKIP_BROWSER=1 skips them)"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  { apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }; } \
+	    || echo "Could not install chromium: the browser tests will be skipped."; \
+	else \
+	  echo "No Chromium here: the browser tests will be skipped. Install it (sudo apt-get install chromium)," \
+	       "point COURSE_CHROMIUM at a Chrome/Chromium binary, or set COURSE_SKIP_BROWSER=1."; \
+	fi
+
+slides: setup
+	$(PY) -m course_utils.slides
 
 exercises: setup
 	$(PY) -m course_utils.grading exercises

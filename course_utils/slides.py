@@ -1,0 +1,361 @@
+"""Offline reveal.js slide decks of the lecture notebooks.
+
+``make slides`` (or ``python -m course_utils.slides``) turns every ``notebooks/NN_*.ipynb`` into
+``build/slides/NN_*.slides.html`` with nbconvert's slides exporter (what ``jupyter nbconvert --to
+slides`` runs), so that a deck works on a projector laptop with no network:
+
+* reveal.js, require.js, jQuery and MathJax 2 come from the npm registry at the versions pinned in
+  ``slides/package.json`` / ``slides/package-lock.json``; ``npm ci`` installs them once into
+  ``build/slides/_vendor/`` and every deck points at them with relative URLs, so the folder
+  ``build/slides/`` can be copied to a USB stick as it is;
+* the template ``slides/template/course_reveal`` drops what a deck does not need from a CDN
+  (mermaid, the ipywidgets renderer); widget outputs are replaced by what they last showed
+  (the figure of an ``interact`` is stored in the Output widget's state) and a line naming each
+  control, since a slider cannot move without a kernel (present live with RISE for that);
+* figures are inline ``data:`` images (nbconvert's default); after the export, any remote URL
+  left in a ``src``/``href`` of a script, style sheet or image is an error.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+OUT_DIR = ROOT / "build" / "slides"
+PACKAGE_DIR = ROOT / "slides"
+TEMPLATE_DIR = PACKAGE_DIR / "template"
+VENDOR = "_vendor"  # folder inside the output folder, holding node_modules/
+
+SLIDE_TYPES = ("slide", "subslide", "fragment", "-", "skip", "notes")
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+# Front-end files inside _vendor/node_modules (checked after npm ci).
+REVEAL = "reveal.js"
+REQUIRE_JS = "requirejs/require.js"
+JQUERY = "jquery/dist/jquery.min.js"
+MATHJAX = "mathjax/MathJax.js"
+MATHJAX_CONFIG = "?config=TeX-AMS_CHTML-full,Safe"
+_PRUNE = ("mathjax/unpacked", "mathjax/test")  # not loaded by a deck (26 MB)
+_REMOTE = re.compile(r"""<(?:script|link|img|iframe|source)\b[^>]*?\b(?:src|href)\s*=\s*["']?((?:https?:)?//[^"'\s>]*)""",
+                     re.I)
+
+
+def lecture_notebooks(folder: Path | str = NOTEBOOKS) -> list[Path]:
+    """The lecture notebooks ``NN_name.ipynb`` of ``folder``, sorted by number.
+
+    Parameters
+    ----------
+    folder : path
+        Folder to list (default: the course's ``notebooks/``).
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ValueError(f"{folder} is not a folder; pass the folder that holds the lecture notebooks")
+    return sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb") if p.is_file())
+
+
+def slide_type(cell: dict) -> str | None:
+    """The cell's ``metadata.slideshow.slide_type``, or None where it has none."""
+    show = cell.get("metadata", {}).get("slideshow")
+    return show.get("slide_type") if isinstance(show, dict) else None
+
+
+def metadata_problems(nb: dict) -> list[str]:
+    """What is wrong with a notebook's slideshow metadata, one line each (empty: all fine).
+
+    Every cell needs a ``slide_type`` among :data:`SLIDE_TYPES`, and the first cell must be a
+    ``slide`` (the title).
+    """
+    cells = nb.get("cells", [])
+    if not cells:
+        return ["the notebook has no cells"]
+    problems = []
+    for i, cell in enumerate(cells):
+        kind = slide_type(cell)
+        if kind not in SLIDE_TYPES:
+            head = "".join(cell.get("source", ""))[:40].replace("\n", " ")
+            what = "has no metadata.slideshow.slide_type" if kind is None else f"has slide_type {kind!r}"
+            problems.append(f"cell {i} ({head!r}) {what}; use one of {', '.join(SLIDE_TYPES)}")
+    if slide_type(cells[0]) != "slide":
+        problems.append(f"cell 0 must be a 'slide' (the lecture's title), not {slide_type(cells[0])!r}")
+    return problems
+
+
+def expected_counts(nb: dict) -> dict[str, int]:
+    """What a deck of ``nb`` must show, read off the metadata alone.
+
+    Returns
+    -------
+    dict
+        ``slides`` (horizontal slides: ``slide`` cells), ``total`` (slides plus sub-slides, what
+        ``Reveal.getTotalSlides()`` counts), ``fragments`` and ``notes``.
+    """
+    kinds = [slide_type(c) for c in nb.get("cells", [])]
+    n_slide, n_sub = kinds.count("slide"), kinds.count("subslide")
+    return {"slides": n_slide, "total": n_slide + n_sub, "fragments": kinds.count("fragment"),
+            "notes": kinds.count("notes")}
+
+
+# --------------------------------------------------------------------------- browser (tests)
+# Headless Chromium as the browser tests start it: quiet (no background connections) and unable to
+# resolve any host name but localhost, so that nothing can leave the machine even unrouted.
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
+                  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1")
+SKIP_BROWSER_ENV = "COURSE_SKIP_BROWSER"
+
+
+def find_chromium() -> str | None:
+    """Path of a Chromium binary: ``$COURSE_CHROMIUM``, else Debian's ``chromium`` on the PATH."""
+    named = os.environ.get("COURSE_CHROMIUM")
+    if named:
+        return named if Path(named).is_file() else None
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def browser_skip_reason() -> str | None:
+    """Why the browser tests cannot run here (None: they can)."""
+    if os.environ.get(SKIP_BROWSER_ENV, "") not in ("", "0"):
+        return f"{SKIP_BROWSER_ENV} is set"
+    if find_chromium() is None:
+        return ("no Chromium found: `sudo apt-get install chromium` (Debian/Ubuntu), set COURSE_CHROMIUM to "
+                f"a Chrome/Chromium binary, or set {SKIP_BROWSER_ENV}=1")
+    if importlib.util.find_spec("playwright") is None:
+        return "the playwright package is not installed (pip install -r requirements.txt)"
+    return None
+
+
+# --------------------------------------------------------------------------- vendor files
+def ensure_vendor(out_dir: Path | str = OUT_DIR, quiet: bool = True) -> Path:
+    """Install the pinned front-end packages into ``out_dir/_vendor`` (``npm ci``), once.
+
+    Re-installs only when ``slides/package-lock.json`` changed since the last install.
+
+    Returns
+    -------
+    Path
+        The ``node_modules`` folder.
+    """
+    vendor = Path(out_dir) / VENDOR
+    modules = vendor / "node_modules"
+    lock = (PACKAGE_DIR / "package-lock.json").read_text()
+    stamp = vendor / ".installed-lock.json"
+    if stamp.is_file() and stamp.read_text() == lock and _missing(modules) == []:
+        return modules
+    npm = shutil.which("npm")
+    if npm is None:
+        raise RuntimeError("npm is not installed: install Node.js (e.g. `apt-get install nodejs npm`) "
+                           "to fetch the pinned reveal.js and MathJax once")
+    vendor.mkdir(parents=True, exist_ok=True)
+    for name in ("package.json", "package-lock.json"):
+        shutil.copyfile(PACKAGE_DIR / name, vendor / name)
+    cmd = [npm, "ci", "--prefix", str(vendor), "--ignore-scripts", "--no-audit", "--no-fund"]
+    done = subprocess.run(cmd, capture_output=quiet, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"`{' '.join(cmd)}` failed:\n{done.stderr if quiet else ''}")
+    for sub in _PRUNE:
+        shutil.rmtree(modules / sub, ignore_errors=True)
+    missing = _missing(modules)
+    if missing:
+        raise RuntimeError(f"npm ci did not install {missing}; check slides/package.json")
+    stamp.write_text(lock)
+    return modules
+
+
+def _missing(modules: Path) -> list[str]:
+    need = [f"{REVEAL}/dist/reveal.js", f"{REVEAL}/plugin/notes/notes.js", REQUIRE_JS, JQUERY, MATHJAX]
+    return [n for n in need if not (modules / n).is_file()]
+
+
+# --------------------------------------------------------------------------- widgets
+def flatten_widgets(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of ``nb`` whose widget outputs are replaced by what they showed, and no widget state.
+
+    An Output widget contributes its stored outputs (an ``interact`` figure), a control (slider,
+    dropdown, ...) a line ``description: value``; containers are walked in order.
+    """
+    nb = copy.deepcopy(nb)
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        outputs = []
+        for out in cell.get("outputs", []):
+            view = out.get("data", {}).get(WIDGET_VIEW)
+            if view is None:
+                outputs.append(out)
+                continue
+            found = _merge_controls(_widget_outputs(view.get("model_id", ""), state, set()))
+            outputs.extend(found or [nbformat.v4.new_output(
+                "display_data", data={"text/plain": "(interactive widget: run the notebook in JupyterLab)"})])
+        cell.outputs = outputs
+    nb.metadata.pop("widgets", None)
+    return nb
+
+
+def _widget_outputs(model_id: str, state: dict, seen: set) -> list:
+    model = state.get(model_id)
+    if model is None or model_id in seen:
+        return []
+    seen.add(model_id)
+    name, st = model.get("model_name", ""), model.get("state", {})
+    if name == "OutputModel":
+        return [nbformat.from_dict(o) for o in st.get("outputs", [])]
+    if "children" in st:
+        found = []
+        for child in st["children"]:
+            found += _widget_outputs(str(child).removeprefix("IPY_MODEL_"), state, seen)
+        return found
+    label = st.get("description") or name.removesuffix("Model")
+    labels, index = st.get("_options_labels"), st.get("index")
+    if isinstance(labels, list) and isinstance(index, int) and 0 <= index < len(labels):  # Dropdown & co
+        return [("control", f"{label} = {labels[index]}")]
+    if "value" in st and name != "LabelModel":
+        return [("control", f"{label} = {st['value']}")]
+    return []
+
+
+def _merge_controls(found: list) -> list:
+    """One stdout line ``A = 3.0 · K = 3`` per run of controls, in place of the controls."""
+    merged = []
+    for item in found:
+        if isinstance(item, tuple):
+            if merged and isinstance(merged[-1], list):
+                merged[-1].append(item[1])
+            else:
+                merged.append([item[1]])
+        else:
+            merged.append(item)
+    return [nbformat.v4.new_output("stream", name="stdout", text=" · ".join(m) + "\n") if isinstance(m, list)
+            else m for m in merged]
+
+
+# --------------------------------------------------------------------------- export
+def _exporter():
+    from nbconvert import SlidesExporter
+
+    mods = f"{VENDOR}/node_modules"
+    return SlidesExporter(
+        template_name="course_reveal",
+        extra_template_basedirs=[str(TEMPLATE_DIR)],
+        reveal_url_prefix=f"{mods}/{REVEAL}",
+        require_js_url=f"{mods}/{REQUIRE_JS}",
+        jquery_url=f"{mods}/{JQUERY}",
+        mathjax_url=f"{mods}/{MATHJAX}{MATHJAX_CONFIG}",
+        mermaid_js_url="",
+        jupyter_widgets_base_url="",
+        reveal_theme="white",
+        reveal_transition="none",
+        reveal_scroll=True,
+    )
+
+
+def remote_urls(html: str) -> list[str]:
+    """The URLs in ``html`` from which a script, style sheet or image would load over the network."""
+    return [m.group(1) for m in _REMOTE.finditer(html)]
+
+
+def build_deck(notebook: Path | str, out_dir: Path | str = OUT_DIR) -> Path:
+    """Export one notebook to ``out_dir/<name>.slides.html``, with offline front-end files.
+
+    Parameters
+    ----------
+    notebook : path
+        A lecture notebook with slideshow metadata on every cell.
+    out_dir : path
+        Folder of the decks; its ``_vendor/`` gets reveal.js and MathJax (``npm ci``, once).
+
+    Returns
+    -------
+    Path
+        The deck's HTML file.
+    """
+    notebook, out_dir = Path(notebook), Path(out_dir)
+    if notebook.suffix != ".ipynb" or not notebook.is_file():
+        raise ValueError(f"{notebook} is not a notebook file (.ipynb)")
+    nb = nbformat.read(notebook, as_version=4)
+    problems = metadata_problems(nb)
+    if problems:
+        raise ValueError(f"{notebook.name}: fix its slideshow metadata (View > Cell Toolbar > Slideshow "
+                         "in Jupyter, or the property inspector in JupyterLab):\n  " + "\n  ".join(problems))
+    ensure_vendor(out_dir)
+    body, _ = _exporter().from_notebook_node(
+        flatten_widgets(nb), resources={"metadata": {"name": notebook.stem}})
+    leaks = remote_urls(body)
+    if leaks:
+        raise RuntimeError(f"{notebook.name}: the deck would load from the network: {leaks[:3]}")
+    target = out_dir / f"{notebook.stem}.slides.html"
+    target.write_text(body, encoding="utf-8")
+    return target
+
+
+def build_all(notebooks: list[Path] | None = None, out_dir: Path | str = OUT_DIR) -> list[Path]:
+    """Build a deck for every lecture notebook (default: ``notebooks/NN_*.ipynb``).
+
+    Every notebook is tried; the errors are raised together at the end.
+    """
+    notebooks = lecture_notebooks() if notebooks is None else [Path(p) for p in notebooks]
+    if not notebooks:
+        raise ValueError("no lecture notebooks to build (expected notebooks/NN_name.ipynb)")
+    built, errors = [], []
+    for path in notebooks:
+        try:
+            built.append(build_deck(path, out_dir))
+        except (ValueError, RuntimeError) as exc:
+            errors.append(str(exc))
+    if errors:
+        raise RuntimeError("\n".join(errors))
+    _write_index(Path(out_dir), built)
+    return built
+
+
+def _write_index(out_dir: Path, decks: list[Path]) -> None:
+    items = "\n".join(f'<li><a href="{d.name}">{d.name.removesuffix(".slides.html")}</a></li>' for d in decks)
+    (out_dir / "index.html").write_text(
+        f"<!DOCTYPE html>\n<html lang=\"en\"><meta charset=\"utf-8\"><title>Slides</title>\n"
+        f"<h1>Clustering by target functions: slides</h1>\n<ul>\n{items}\n</ul>\n"
+        "<p>Keys: arrows to move, <kbd>s</kbd> speaker notes, <kbd>f</kbd> full screen, "
+        "<kbd>Esc</kbd> overview.</p>\n</html>\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``python -m course_utils.slides [NOTEBOOK ...] [--out DIR]``."""
+    parser = argparse.ArgumentParser(prog="python -m course_utils.slides",
+                                     description="Build offline reveal.js decks of the lecture notebooks.")
+    parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks (default: notebooks/NN_*.ipynb)")
+    parser.add_argument("--out", type=Path, default=OUT_DIR, help="output folder (default: build/slides)")
+    parser.add_argument("--check", action="store_true", help="only check the slideshow metadata")
+    args = parser.parse_args(argv)
+    paths = args.notebooks or lecture_notebooks()
+    if args.check:
+        bad = {p.name: metadata_problems(json.loads(p.read_text())) for p in paths}
+        for name, problems in bad.items():
+            print(f"{name}: {'ok' if not problems else ''}" + "".join(f"\n  {p}" for p in problems))
+        return 1 if any(bad.values()) else 0
+    try:
+        decks = build_all(paths, args.out)
+    except (ValueError, RuntimeError) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    for deck in decks:
+        print(f"wrote {deck.relative_to(Path.cwd()) if deck.is_relative_to(Path.cwd()) else deck}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""JupyterLab as a student sees it: lecture 04's ipywidgets slider renders and redraws the figure.
+
+Starts ``jupyter lab`` on 127.0.0.1 (free port, random token) over a temporary copy of
+``notebooks/04_*.ipynb`` (the real one is never saved to), opens it in headless Chromium with every
+non-local request aborted, runs all cells, checks that the ``interact`` sliders render with a
+figure, drags one and waits for a different figure. A screenshot of a failure goes to
+build/screenshots/. Skipped with COURSE_SKIP_BROWSER=1, or where no Chromium is installed.
+"""
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from course_utils import slides
+
+pytestmark = pytest.mark.skipif(slides.browser_skip_reason() is not None,
+                                reason=str(slides.browser_skip_reason()))
+
+SCREENSHOTS = slides.ROOT / "build" / "screenshots"
+LOCAL = re.compile(r"^(file|data|blob|about):|^(https?|wss?)://(127\.0\.0\.1|localhost)(:\d+)?/")
+START_TIMEOUT = 90  # s for the server; kernel cells get the notebook's own budget (~60 s) plus slack
+RUN_TIMEOUT = 240_000  # ms
+REDRAW_TIMEOUT = 90_000  # ms
+
+
+def _lecture_04():
+    found = sorted(slides.NOTEBOOKS.glob("04_*.ipynb"))
+    assert found, "notebooks/04_*.ipynb (the softmax-sharpness lecture with its interact slider) is missing"
+    return found[0]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A running JupyterLab: yields (base URL, token, notebook name); stopped afterwards."""
+    root = tmp_path_factory.mktemp("lab")
+    notebook = _lecture_04()
+    shutil.copy(notebook, root / notebook.name)
+    port, token = _free_port(), secrets.token_hex(16)
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}  # inline figures, as `make lab`
+    env.update(KERAS_BACKEND="tensorflow", TF_CPP_MIN_LOG_LEVEL="3", TF_ENABLE_ONEDNN_OPTS="0",
+               JUPYTER_RUNTIME_DIR=str(root / ".runtime"))
+    cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+           f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+           f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
+           f"--LabApp.workspaces_dir={root / '.workspaces'}", f"--LabApp.user_settings_dir={root / '.settings'}",
+           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # CI containers run as root
+        cmd.append("--allow-root")
+    log = open(root / "lab.log", "wb")
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"jupyter lab did not start:\n{(root / 'lab.log').read_text()[-3000:]}")
+                time.sleep(0.5)
+        yield base, token, notebook.name
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture()
+def page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=slides.find_chromium(), args=list(slides.CHROMIUM_FLAGS))
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context.blocked = []
+
+        def route(r):
+            if LOCAL.match(r.request.url):
+                r.continue_()
+            else:
+                context.blocked.append(r.request.url)
+                r.abort()
+
+        context.route("**/*", route)
+        yield context.new_page()
+        browser.close()
+
+
+# The notebook panel, through the app object that --LabApp.expose_app_in_browser puts on window.
+PANEL = "window.jupyterapp && jupyterapp.shell.currentWidget && jupyterapp.shell.currentWidget.sessionContext"
+RUN_ALL = """async () => {
+    const panel = jupyterapp.shell.currentWidget;
+    await panel.sessionContext.ready;
+    await jupyterapp.commands.execute('notebook:run-all-cells');
+    const cells = panel.content.widgets.filter(c => c.model.type === 'code');
+    const errors = [];
+    for (const cell of cells) {
+        for (let i = 0; i < cell.model.outputs.length; i++) {
+            const out = cell.model.outputs.get(i);
+            if (out.type === 'error') errors.push(out.toJSON().ename + ': ' + out.toJSON().evalue);
+        }
+    }
+    return {executed: cells.filter(c => c.model.executionCount !== null).length, cells: cells.length, errors};
+}"""
+FIGURE = ".jp-OutputArea-output .widget-output img, .jupyter-widgets-output-area img"
+
+
+def test_lecture_04_slider_redraws_the_figure(lab, page):
+    base, token, name = lab
+    try:
+        page.goto(f"{base}/lab/tree/{name}?token={token}&reset")
+        page.wait_for_function(f"{PANEL} && jupyterapp.shell.currentWidget.context.path === '{name}'",
+                               timeout=60_000)
+        ran = page.evaluate(RUN_ALL)
+        assert ran["errors"] == [], f"cells raised: {ran['errors']}"
+        assert ran["executed"] == ran["cells"], f"only {ran['executed']} of {ran['cells']} code cells ran"
+
+        sliders = page.locator(".jp-OutputArea-output .widget-slider")
+        sliders.first.wait_for(state="visible", timeout=RUN_TIMEOUT)
+        figure = page.locator(FIGURE).last
+        figure.wait_for(state="visible", timeout=RUN_TIMEOUT)
+        assert sliders.count() >= 1
+        before = figure.get_attribute("src")
+        readouts_before = page.locator(".widget-readout").all_inner_texts()
+
+        handle = page.locator(".jp-OutputArea-output .widget-slider .noUi-handle").first
+        handle.scroll_into_view_if_needed()
+        box = handle.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(box["x"] + 60, box["y"] + box["height"] / 2, steps=5)
+        page.mouse.up()
+        assert page.locator(".widget-readout").all_inner_texts() != readouts_before, "the slider did not move"
+        page.wait_for_function(
+            """([sel, before]) => { const imgs = document.querySelectorAll(sel);
+                 const img = imgs[imgs.length - 1];
+                 return img && img.complete && img.naturalWidth > 0 && img.src !== before; }""",
+            arg=[FIGURE, before], timeout=REDRAW_TIMEOUT)
+        assert page.context.blocked == [], f"requests that would leave the machine: {page.context.blocked}"
+        assert page.evaluate("jupyterapp.commands.hasCommand('RISE:slideshow')"), "jupyterlab-rise is not loaded"
+        (SCREENSHOTS / "lab_04_slider.png").unlink(missing_ok=True)  # no stale picture of an old failure
+    except Exception:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "lab_04_slider.png"), full_page=True)
+        raise
