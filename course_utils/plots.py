@@ -62,8 +62,14 @@ def scatter_clusters(X, labels=None, *, centers=None, true_centers=None, ax=None
 
 
 def plot_loss(history, *, ax=None, title: str = "Target function during training", log: bool = False,
-              label: str | None = None):
-    """Plot a loss curve from a Keras ``History``, a dict with ``"loss"``, or a sequence of numbers."""
+              label: str | None = None, every: int = 1, xlabel: str = "epoch"):
+    """Plot a loss curve from a Keras ``History``, a dict with ``"loss"``, or a sequence of numbers.
+
+    ``every``: how many steps each recorded value stands for (the x-axis counts steps), e.g. 10
+    when every Keras epoch ran the full batch 10 times.
+    """
+    if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
+        raise ValueError(f"every must be a positive integer, got {every!r}.")
     if hasattr(history, "history"):
         history = history.history
     values = history["loss"] if isinstance(history, dict) else history
@@ -71,8 +77,8 @@ def plot_loss(history, *, ax=None, title: str = "Target function during training
     if values.size == 0:
         raise ValueError("the loss history is empty: train for at least one epoch first.")
     ax = _ax(ax) if ax is not None else plt.subplots(figsize=(7, 4))[1]
-    ax.plot(np.arange(1, values.size + 1), values, label=label)
-    ax.set_xlabel("epoch")
+    ax.plot(np.arange(1, values.size + 1) * every, values, label=label)
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("loss")
     if log:
         ax.set_yscale("symlog" if np.any(values <= 0) else "log")

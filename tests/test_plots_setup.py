@@ -41,6 +41,10 @@ def test_membership_colors_are_the_probabilities():
 def test_loss_and_grid():
     ax = plots.plot_loss({"loss": [3.0, 2.0, 1.0]})
     assert np.allclose(ax.lines[0].get_ydata(), [3, 2, 1])
+    ax = plots.plot_loss([3.0, 2.0], every=10, xlabel="step")
+    assert np.allclose(ax.lines[0].get_xdata(), [10, 20]) and ax.get_xlabel() == "step"
+    with pytest.raises(ValueError, match="every"):
+        plots.plot_loss([1.0], every=0)
     fig, axes = plots.panel_grid(5, ncols=3)
     assert len(axes) == 5 and sum(a.get_visible() for a in fig.axes) == 5
     with pytest.raises(ValueError, match="empty"):
