@@ -3,6 +3,11 @@
 Every notebook starts with ``course_utils.setup()``: it seeds every random number
 generator the course touches, makes TensorFlow's kernels deterministic, and sets
 plot defaults that read well on a projector.
+
+Modules, by lecture: ``data``, ``metrics``, ``plots``, ``validation`` (all lectures);
+``losses``, ``models``, ``train`` (02–04); ``graph_losses``, ``clustering``, ``assignment`` (05);
+``kohonen``, ``stability`` (06); ``kmeans`` (07); ``gan_kmeans`` (08); ``grading``,
+``autograde``, ``slides`` (for instructors and graders).
 """
 from __future__ import annotations
 
@@ -16,4 +21,16 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 from ._setup import setup  # noqa: E402
 
 __version__ = "0.1.0"
-__all__ = ["setup", "__version__"]
+__all__ = ["setup", "cluster", "__version__"]
+
+
+def cluster(X, n_clusters: int, objective="spectral", seed: int = 0, **options):
+    """Cluster ``X`` by training a network on a named target function; return integer labels.
+
+    ``objective`` is ``"centroid"``, ``"proximity"``, ``"ncut"``, ``"spectral"``, ``"iic"`` or a
+    function ``fn(P, graph)`` of your own. See :func:`course_utils.clustering.cluster` for the
+    options. (Imported on first use, so ``import course_utils`` stays light.)
+    """
+    from .clustering import cluster as _cluster
+
+    return _cluster(X, n_clusters, objective=objective, seed=seed, **options)

@@ -1,0 +1,98 @@
+"""Speed and quality of ``course_utils.cluster`` against scikit-learn, both sides in this process.
+
+1. Seconds of one ``cluster(X, k, objective)`` call at N = 500 (moons, noise 0.1) for every
+   objective, next to ``sklearn.cluster.SpectralClustering(affinity="nearest_neighbors")`` and
+   ``KMeans``. Aim: each call <= 5 s on a 2-core CPU.
+2. ``--seeds``: the quality table of lecture 05 — ARI of the spectral objective and of k-means on
+   moons (noise 0.1), circles (0.1, 0.2) and (0.05, 0.5), and blobs(500, box=15) for seeds 0–4.
+3. ``--large``: N = 10 000 moons (the spectral network trains on a 3000-point subsample and is
+   applied to all points).
+
+Each timing is the best of ``--repeat`` runs (the machine may be shared: timings are noisy).
+The last line is ``ratio: X`` = seconds of ``cluster(..., "spectral")`` / seconds of
+scikit-learn's SpectralClustering on the same moons.
+
+    python benchmarks/bench_cluster.py [--repeat 2] [--seeds] [--large]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+import numpy as np  # noqa: E402
+from sklearn.cluster import KMeans, SpectralClustering  # noqa: E402
+from sklearn.metrics import adjusted_rand_score as ari  # noqa: E402
+
+from course_utils import data  # noqa: E402
+from course_utils.clustering import OBJECTIVES, cluster  # noqa: E402
+
+SETS = {
+    "moons": lambda s: data.moons(500, noise=0.1, random_state=s),
+    "circles(0.1,0.2)": lambda s: data.circles(500, noise=0.1, factor=0.2, random_state=s),
+    "circles(0.05,0.5)": lambda s: data.circles(500, noise=0.05, factor=0.5, random_state=s),
+    "blobs": lambda s: data.blobs(500, box=15, random_state=s)[:2],
+}
+
+
+def best_time(fn, repeat: int):
+    best, out = np.inf, None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--seeds", action="store_true", help="print the seeds 0-4 quality table")
+    ap.add_argument("--large", action="store_true", help="also cluster N = 10 000 moons")
+    args = ap.parse_args()
+
+    X, y = data.moons(500, noise=0.1, random_state=0)
+    cluster(X, 2, "spectral", seed=0, epochs=10)                     # warm up TensorFlow
+    sk = SpectralClustering(2, affinity="nearest_neighbors", n_neighbors=10, random_state=0)
+    t_sk, lab = best_time(lambda: sk.fit_predict(X), args.repeat)
+    print(f"{'scikit-learn SpectralClustering':32s} {t_sk:6.2f} s  ARI {ari(y, lab):.3f}")
+    t_km, lab = best_time(lambda: KMeans(2, n_init=10, random_state=0).fit_predict(X), args.repeat)
+    print(f"{'scikit-learn KMeans':32s} {t_km:6.2f} s  ARI {ari(y, lab):.3f}")
+    times = {}
+    for obj in OBJECTIVES:
+        times[obj], lab = best_time(lambda: cluster(X, 2, obj, seed=0), args.repeat)
+        print(f"{'cluster(' + obj + ')':32s} {times[obj]:6.2f} s  ARI {ari(y, lab):.3f}")
+
+    if args.seeds:
+        print("\nARI for seeds 0-4 (spectral | k-means):")
+        for name, make in SETS.items():
+            sp_, km_ = [], []
+            for s in range(5):
+                Xs, ys = make(s)
+                k = len(np.unique(ys))
+                sp_.append(ari(ys, cluster(Xs, k, "spectral", seed=s)))
+                km_.append(ari(ys, KMeans(k, n_init=10, random_state=s).fit_predict(Xs)))
+            print(f"{name:18s} spectral {' '.join(f'{a:.3f}' for a in sp_)} | "
+                  f"k-means {' '.join(f'{a:.3f}' for a in km_)}")
+
+    if args.large:
+        Xl, yl = data.moons(10_000, noise=0.1, random_state=0)
+        t0 = time.perf_counter()
+        lab = cluster(Xl, 2, "spectral", seed=0)
+        t_l = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        lab_sk = SpectralClustering(2, affinity="nearest_neighbors", n_neighbors=10,
+                                    random_state=0).fit_predict(Xl)
+        t_lsk = time.perf_counter() - t0
+        print(f"\nN=10000 moons: cluster(spectral) {t_l:.1f} s ARI {ari(yl, lab):.3f} | "
+              f"scikit-learn SpectralClustering {t_lsk:.1f} s ARI {ari(yl, lab_sk):.3f}")
+
+    print(f"ratio: {times['spectral'] / t_sk:.2f}")
+
+
+if __name__ == "__main__":
+    main()
