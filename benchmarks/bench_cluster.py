@@ -30,6 +30,7 @@ from sklearn.metrics import adjusted_rand_score as ari  # noqa: E402
 
 from course_utils import data  # noqa: E402
 from course_utils.clustering import OBJECTIVES, cluster  # noqa: E402
+from _timing import best_time  # noqa: E402
 
 SETS = {
     "moons": lambda s: data.moons(500, noise=0.1, random_state=s),
@@ -39,13 +40,6 @@ SETS = {
 }
 
 
-def best_time(fn, repeat: int):
-    best, out = np.inf, None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def main() -> None:

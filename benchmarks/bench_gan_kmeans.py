@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import time
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -34,6 +33,7 @@ import tensorflow as tf  # noqa: E402
 
 from course_utils.gan_kmeans import (GANKMeans, build_discriminator, build_generator,  # noqa: E402
                                      lecture_points)
+from _timing import best_time  # noqa: E402
 
 
 def professor(point, clusters):
@@ -76,13 +76,6 @@ def lecture_form(X, C0, g_weights, epochs: int, k: int = 4):
     return C, np.array(labels)
 
 
-def best_time(fn, repeat: int):
-    best, out = np.inf, None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def main() -> None:

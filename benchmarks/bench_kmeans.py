@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 import warnings
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -24,15 +23,9 @@ from sklearn.datasets import make_blobs  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 
 from course_utils.kmeans import HartiganWong, Lloyd  # noqa: E402
+from _timing import best_time  # noqa: E402
 
 
-def best_time(fn, repeat: int) -> tuple[float, object]:
-    best, out = np.inf, None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def main() -> None:
