@@ -24,7 +24,9 @@ Given the same data and initial centres the estimators give R's labels, sums of 
 from __future__ import annotations
 
 import contextlib
+import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -42,6 +44,15 @@ __all__ = ["Lloyd", "MacQueen", "HartiganWong", "transfer_change", "restarts", "
 
 _EPS = np.finfo(np.float64).eps
 _THREADPOOLS: list = []                                # a ThreadpoolController, made on first use
+_WORKERS = max(1, min(4, os.cpu_count() or 1))         # threads for the assignment step (like sklearn's OpenMP)
+_POOL: list = []
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The thread pool of the assignment step: blocks of points are labelled side by side."""
+    if not _POOL:
+        _POOL.append(ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="kmeans"))
+    return _POOL[0]
 
 
 def _one_blas_thread(n_values: int):
@@ -79,7 +90,11 @@ def nearest_center(X, centers) -> np.ndarray:
 
 
 def _nearest(X: np.ndarray, C: np.ndarray, xx: np.ndarray, XT: np.ndarray) -> np.ndarray:
-    """Nearest centre; ``xx`` are the squared row norms of X and ``XT`` its contiguous transpose."""
+    """Nearest centre; ``xx`` are the squared row norms of X and ``XT`` its contiguous transpose.
+
+    Blocks of points are independent, so they are labelled on ``_WORKERS`` threads at once (each
+    writes its own slice of ``labels``: the result does not depend on the threads).
+    """
     n, p = X.shape
     k = C.shape[0]
     labels = np.empty(n, dtype=np.intp)
@@ -91,21 +106,31 @@ def _nearest(X: np.ndarray, C: np.ndarray, xx: np.ndarray, XT: np.ndarray) -> np
     cc_col = cc[:, None]
     slack = 4.0 * (p + 4) * _EPS                      # bound on the identity's rounding error
     ccmax = cc.max()
-    idx = np.arange(k, dtype=np.int32)[:, None]
-    count_type = np.uint8 if k < 256 else np.int32
+    small = k < 256                                   # 1-byte indices: 4x less memory traffic
+    idx = np.arange(k, dtype=np.uint8 if small else np.int32)[:, None]
+    count_type = np.uint8 if small else np.int32
+    sum_type = np.uint16 if small else np.int64       # a sum of distinct indices < 256 fits
     cols = max(1024, 2**18 // k)                      # a (k, cols) block stays in cache
-    for start in range(0, n, cols):
+
+    def block(start: int) -> None:
         stop = min(start + cols, n)
         G = A @ XT[:, start:stop]
         G += cc_col
         thr = G.min(axis=0)
         thr += slack * (xx[start:stop] + ccmax)
         le = G <= thr                                 # the minimum and anything within rounding
-        best = np.add.reduce(le * idx, axis=0)        # its index where it is unique
+        best = np.add.reduce((le.view(np.uint8) if small else le) * idx, axis=0, dtype=sum_type)  # index if unique
         near = np.flatnonzero(np.add.reduce(le, axis=0, dtype=count_type) > 1)
         if near.size:                                 # near-tie: redo exactly, R's tie rule
             best[near] = sqdist_exact(X[start + near], C).argmin(axis=1)
-        labels[start:stop] = best
+        labels[start:stop] = best                     # each block writes its own slice
+
+    starts = range(0, n, cols)
+    if len(starts) > 1 and _WORKERS > 1:              # NumPy releases the GIL in these loops
+        list(_pool().map(block, starts))
+    else:
+        for start in starts:
+            block(start)
     return labels
 
 

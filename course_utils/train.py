@@ -1,7 +1,7 @@
 """Train a clustering network the lecture's way — ``model.compile(loss=target)`` then ``fit`` — fast.
 
 The lectures call ``model.fit(data, zeros, batch_size=N, epochs=300)`` with
-``run_eagerly=True``: every epoch is one gradient step on the whole data set, run op by op in
+``run_eagerly`` on: every epoch is one gradient step on the whole data set, run op by op in
 Python. :func:`fit_clustering` keeps that meaning of an *epoch* (one full-batch step) but
 
 * compiles the step into a graph (no ``run_eagerly``),

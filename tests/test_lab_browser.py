@@ -7,7 +7,6 @@ figure, drags one and waits for a different figure. A screenshot of a failure go
 build/screenshots/. Skipped with COURSE_SKIP_BROWSER=1, or where no Chromium is installed.
 """
 import os
-import re
 import secrets
 import shutil
 import socket
@@ -19,12 +18,12 @@ import urllib.request
 import pytest
 
 from course_utils import slides
+from offline_browser import offline_context
 
 pytestmark = pytest.mark.skipif(slides.browser_skip_reason() is not None,
                                 reason=str(slides.browser_skip_reason()))
 
 SCREENSHOTS = slides.ROOT / "build" / "screenshots"
-LOCAL = re.compile(r"^(file|data|blob|about):|^(https?|wss?)://(127\.0\.0\.1|localhost)(:\d+)?/")
 START_TIMEOUT = 90  # s for the server; kernel cells get the notebook's own budget (~60 s) plus slack
 RUN_TIMEOUT = 240_000  # ms
 REDRAW_TIMEOUT = 90_000  # ms
@@ -89,17 +88,7 @@ def page():
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=slides.find_chromium(), args=list(slides.CHROMIUM_FLAGS))
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        context.blocked = []
-
-        def route(r):
-            if LOCAL.match(r.request.url):
-                r.continue_()
-            else:
-                context.blocked.append(r.request.url)
-                r.abort()
-
-        context.route("**/*", route)
+        context = offline_context(browser, viewport={"width": 1400, "height": 1000})
         yield context.new_page()
         browser.close()
 

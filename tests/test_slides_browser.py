@@ -13,6 +13,7 @@ import nbformat
 import pytest
 
 from course_utils import slides
+from offline_browser import offline_context
 
 _VENDORED = (slides.OUT_DIR / slides.VENDOR / "node_modules" / slides.MATHJAX).is_file()
 pytestmark = [
@@ -23,7 +24,6 @@ pytestmark = [
 
 LECTURES = slides.lecture_notebooks()
 SCREENSHOTS = slides.ROOT / "build" / "screenshots"
-LOCAL = re.compile(r"^(file|data|blob|about|chrome-error):|^https?://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?/")
 _CODE = re.compile(r"```.*?```|`[^`\n]*`", re.S)
 _MATH = re.compile(r"\$\$.+?\$\$|\\\[.+?\\\]|\\\(.+?\\\)|(?<![\\$])\$(?!\$)(?:\\.|[^$\\])+?\$"
                    r"|\\begin\{(\w+\*?)\}.*?\\end\{\1\}", re.S)
@@ -68,17 +68,8 @@ def browser():
 @pytest.fixture()
 def page(browser):
     """A page whose every request to anything but a local file or localhost is aborted and recorded."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    context.blocked, context.errors = [], []
-
-    def route(r):
-        if LOCAL.match(r.request.url):
-            r.continue_()
-        else:
-            context.blocked.append(r.request.url)
-            r.abort()
-
-    context.route("**/*", route)
+    context = offline_context(browser, viewport={"width": 1280, "height": 800})
+    context.errors = []
     pg = context.new_page()
     pg.on("pageerror", lambda exc: context.errors.append(str(exc)))
     yield pg
