@@ -25,7 +25,6 @@ moves two centres before the next point is examined.
 from __future__ import annotations
 
 import numpy as np
-from scipy import sparse
 
 __all__ = ["hartigan_wong", "macqueen", "sqdist_exact"]
 
@@ -284,23 +283,7 @@ def _means(X: np.ndarray, labels: np.ndarray, k: int, counts: np.ndarray) -> np.
     return C
 
 
-def _sums(X: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
-    """Per-cluster sums of the rows of X, each added in point order (as R's ``kmeans.c``).
-
-    A (k, n) one-hot matrix in CSC form times X: SciPy walks the points in order and adds each
-    row to its cluster's sum, which is R's loop, only compiled.
-    """
-    n = X.shape[0]
-    if n * X.shape[1] < 2**15:                        # small: a bincount per column is quicker
-        return np.stack([np.bincount(labels, weights=X[:, j], minlength=k)
-                         for j in range(X.shape[1])], axis=1)
-    onehot = sparse.csc_matrix((np.ones(n), labels, np.arange(n + 1)), shape=(k, n))
-    return np.asarray(onehot @ X)
-
-
 def _withinss(X: np.ndarray, labels: np.ndarray, centers: np.ndarray, k: int) -> np.ndarray:
-    r = np.zeros(X.shape[0])
-    for j in range(X.shape[1]):
-        t = X[:, j] - centers[labels, j]
-        r += t * t
-    return np.bincount(labels, weights=r, minlength=k)
+    """Within-cluster sums of squares, one per cluster."""
+    D = X - centers[labels]
+    return np.bincount(labels, weights=np.einsum("ij,ij->i", D, D), minlength=k)

@@ -9,8 +9,9 @@ sum of squares at the same time. They differ in *how* they move towards a local 
 
 * :class:`Lloyd` (Lloyd-Forgy): assign every point to its nearest centre, then move every centre
   to the mean of its points; repeat until no label changes. Vectorised with the BLAS identity
-  ``||x-c||^2 = ||x||^2 - 2 x.c + ||c||^2`` in chunks; near-ties are re-checked with the exact sum
-  so that ties go to the lower cluster index, as in R's ``kmeans.c``.
+  ``||x-c||^2 = ||x||^2 - 2 x.c + ||c||^2`` in blocks on threads, in single precision as a filter
+  with a proven rounding bound; near-ties are re-checked with the exact sum so that the labels are
+  R's and ties go to the lower cluster index, as in ``kmeans.c`` (:mod:`course_utils._lloyd_steps`).
 * :class:`MacQueen`: visit the points one by one and update the two centres involved as soon as a
   point changes cluster (incremental means).
 * :class:`HartiganWong` (Algorithm AS 136, R's default): move a point from cluster ``n`` to ``m``
@@ -23,10 +24,7 @@ Given the same data and initial centres the estimators give R's labels, sums of 
 """
 from __future__ import annotations
 
-import contextlib
-import os
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -35,38 +33,12 @@ from sklearn.cluster import kmeans_plusplus
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
-from threadpoolctl import ThreadpoolController
 
-from ._sequential import _sums, _withinss, hartigan_wong, macqueen, sqdist_exact
+from ._lloyd_steps import InOrderSums, NearestCentre, one_blas_thread
+from ._sequential import _withinss, hartigan_wong, macqueen
 from .validation import check_data, check_n_clusters
 
 __all__ = ["Lloyd", "MacQueen", "HartiganWong", "transfer_change", "restarts", "nearest_center"]
-
-_EPS = np.finfo(np.float64).eps
-_THREADPOOLS: list = []                                # a ThreadpoolController, made on first use
-_WORKERS = max(1, min(4, os.cpu_count() or 1))         # threads for the assignment step (like sklearn's OpenMP)
-_POOL: list = []
-
-
-def _pool() -> ThreadPoolExecutor:
-    """The thread pool of the assignment step: blocks of points are labelled side by side."""
-    if not _POOL:
-        _POOL.append(ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="kmeans"))
-    return _POOL[0]
-
-
-def _one_blas_thread(n_values: int):
-    """Limit BLAS to one thread for big problems (a no-op context for small ones).
-
-    The products here are thin; on a busy 2-core machine spinning BLAS threads cost far more
-    than they save (scikit-learn's KMeans limits BLAS the same way).
-    """
-    if n_values < 2**16:
-        return contextlib.nullcontext()
-    if not _THREADPOOLS:
-        _THREADPOOLS.append(ThreadpoolController())
-    return _THREADPOOLS[0].limit(limits=1, user_api="blas")
-
 
 # ---------------------------------------------------------------------------------------------
 # building blocks
@@ -75,9 +47,10 @@ def nearest_center(X, centers) -> np.ndarray:
     """Index of the nearest centre for every row of ``X`` (ties: the lowest index, as R).
 
     Distances come from one matrix product per block of points (``-2 C X^T + ||c||^2``; the
-    ``||x||^2`` term does not change the argmin). Where the best and second-best values are
-    closer than the rounding error of that identity, the distances are recomputed exactly,
-    column by column, so that the decision is the one R's loops make.
+    ``||x||^2`` term does not change the argmin), taken in single precision as a filter. Where
+    several centres are within that product's rounding bound of the nearest, the distances are
+    recomputed exactly, column by column, so that the decision is the one R's loops make (see
+    :mod:`course_utils._lloyd_steps`).
 
     Parameters
     ----------
@@ -86,52 +59,7 @@ def nearest_center(X, centers) -> np.ndarray:
     """
     X = check_data(X)
     C = check_data(centers, name="centers", n_features=X.shape[1])
-    return _nearest(X, C, np.einsum("ij,ij->i", X, X), np.ascontiguousarray(X.T))
-
-
-def _nearest(X: np.ndarray, C: np.ndarray, xx: np.ndarray, XT: np.ndarray) -> np.ndarray:
-    """Nearest centre; ``xx`` are the squared row norms of X and ``XT`` its contiguous transpose.
-
-    Blocks of points are independent, so they are labelled on ``_WORKERS`` threads at once (each
-    writes its own slice of ``labels``: the result does not depend on the threads).
-    """
-    n, p = X.shape
-    k = C.shape[0]
-    labels = np.empty(n, dtype=np.intp)
-    if k == 1:
-        labels[:] = 0
-        return labels
-    cc = np.einsum("ij,ij->i", C, C)
-    A = -2.0 * C                                      # (k, p)
-    cc_col = cc[:, None]
-    slack = 4.0 * (p + 4) * _EPS                      # bound on the identity's rounding error
-    ccmax = cc.max()
-    small = k < 256                                   # 1-byte indices: 4x less memory traffic
-    idx = np.arange(k, dtype=np.uint8 if small else np.int32)[:, None]
-    count_type = np.uint8 if small else np.int32
-    sum_type = np.uint16 if small else np.int64       # a sum of distinct indices < 256 fits
-    cols = max(1024, 2**18 // k)                      # a (k, cols) block stays in cache
-
-    def block(start: int) -> None:
-        stop = min(start + cols, n)
-        G = A @ XT[:, start:stop]
-        G += cc_col
-        thr = G.min(axis=0)
-        thr += slack * (xx[start:stop] + ccmax)
-        le = G <= thr                                 # the minimum and anything within rounding
-        best = np.add.reduce((le.view(np.uint8) if small else le) * idx, axis=0, dtype=sum_type)  # index if unique
-        near = np.flatnonzero(np.add.reduce(le, axis=0, dtype=count_type) > 1)
-        if near.size:                                 # near-tie: redo exactly, R's tie rule
-            best[near] = sqdist_exact(X[start + near], C).argmin(axis=1)
-        labels[start:stop] = best                     # each block writes its own slice
-
-    starts = range(0, n, cols)
-    if len(starts) > 1 and _WORKERS > 1:              # NumPy releases the GIL in these loops
-        list(_pool().map(block, starts))
-    else:
-        for start in starts:
-            block(start)
-    return labels
+    return NearestCentre(X)(C)
 
 
 def _empty_error(counts: np.ndarray, when: str) -> ValueError:
@@ -140,20 +68,21 @@ def _empty_error(counts: np.ndarray, when: str) -> ValueError:
                       f"lost all their points {when}).")
 
 
-def _lloyd(X, C, max_iter, xx, XT):
+def _lloyd(X, C, max_iter, nearest):
     """R's ``kmeans_Lloyd``: returns labels, centres, iter (R's count), ifault."""
     n = X.shape[0]
     k = C.shape[0]
     labels = np.full(n, -1, dtype=np.intp)
+    sums = InOrderSums(X, k)
     for it in range(max_iter):
-        new = _nearest(X, C, xx, XT)
+        new = nearest(C)
         if np.array_equal(new, labels):
             return labels, C, it + 1, 0
         labels = new
         counts = np.bincount(labels, minlength=k)
         if np.any(counts == 0):
             raise _empty_error(counts, f"in Lloyd iteration {it + 1}")
-        C = _sums(X, labels, k) / counts[:, None]
+        C = sums(labels) / counts[:, None]
     return labels, C, max_iter + 1, 2
 
 
@@ -248,7 +177,7 @@ class _RKMeans(ClusterMixin, BaseEstimator):
         return C.copy()
 
     # -- fitting ------------------------------------------------------------------------------
-    def _run(self, X, C, max_iter, xx, XT):  # pragma: no cover - overridden
+    def _run(self, X, C, max_iter, nearest):  # pragma: no cover - overridden
         raise NotImplementedError
 
     def fit(self, X, y=None):
@@ -264,16 +193,15 @@ class _RKMeans(ClusterMixin, BaseEstimator):
         if not isinstance(self.init, str):
             n_init = 1                                    # as R: nstart is ignored for given centres
         rng = check_random_state(self.random_state)
-        xx = np.einsum("ij,ij->i", X, X)
-        XT = np.ascontiguousarray(X.T)
+        nearest = NearestCentre(X)
         distinct: list = []
         best = None
         errors = []
-        with _one_blas_thread(X.shape[0] * k):
+        with one_blas_thread(X.shape[0] * k):
             for _ in range(n_init):
                 C0 = self._initial_centers(X, k, rng, distinct)
                 try:
-                    res = self._run(X, C0, max_iter, xx, XT)
+                    res = self._run(X, C0, max_iter, nearest)
                 except ValueError as exc:                 # an empty cluster in one of several starts
                     if n_init == 1:
                         raise
@@ -299,7 +227,8 @@ class _RKMeans(ClusterMixin, BaseEstimator):
         self.size_ = np.bincount(labels, minlength=k)
         self.withinss_ = wss
         self.inertia_ = float(wss.sum())
-        self.total_ss_ = float(((X - X.mean(axis=0)) ** 2).sum())
+        D = X - X.mean(axis=0)
+        self.total_ss_ = float(np.einsum("ij,ij->", D, D))
         self.between_ss_ = self.total_ss_ - self.inertia_
         self.n_features_in_ = X.shape[1]
         self._store_extra(extra)
@@ -312,7 +241,7 @@ class _RKMeans(ClusterMixin, BaseEstimator):
         """The nearest learned centre for each row of ``X`` (ties: the lowest index)."""
         check_is_fitted(self, "cluster_centers_")
         X = check_data(X, n_features=self.n_features_in_)
-        return _nearest(X, self.cluster_centers_, np.einsum("ij,ij->i", X, X), np.ascontiguousarray(X.T))
+        return NearestCentre(X)(self.cluster_centers_)
 
     def summary(self) -> str:
         """R's printout in one line: sizes and ``between_SS / total_SS``."""
@@ -347,8 +276,8 @@ class Lloyd(_RKMeans):
 
     _r_name = "Lloyd"
 
-    def _run(self, X, C, max_iter, xx, XT):
-        return _lloyd(X, C, max_iter, xx, XT)
+    def _run(self, X, C, max_iter, nearest):
+        return _lloyd(X, C, max_iter, nearest)
 
 
 class MacQueen(_RKMeans):
@@ -361,8 +290,8 @@ class MacQueen(_RKMeans):
 
     _r_name = "MacQueen"
 
-    def _run(self, X, C, max_iter, xx, XT):
-        return macqueen(X, _nearest(X, C, xx, XT), C, max_iter)
+    def _run(self, X, C, max_iter, nearest):
+        return macqueen(X, nearest(C), C, max_iter)
 
 
 class HartiganWong(_RKMeans):
@@ -380,10 +309,10 @@ class HartiganWong(_RKMeans):
 
     _r_name = "Hartigan-Wong"
 
-    def _run(self, X, C, max_iter, xx, XT):
+    def _run(self, X, C, max_iter, nearest):
         k = C.shape[0]
         if k == 1:
-            return (*macqueen(X, _nearest(X, C, xx, XT), C, max_iter), [])
+            return (*macqueen(X, nearest(C), C, max_iter), [])
         if k >= X.shape[0]:
             raise ValueError(f"number of cluster centres must lie between 1 and nrow(x) - 1 for "
                              f"Hartigan-Wong: got {k} centres for {X.shape[0]} points.")

@@ -247,13 +247,51 @@ def test_hartigan_with_one_cluster_runs_macqueen_as_R():
     assert hw.size_.tolist() == [150] and hw.inertia_ == pytest.approx(hw.total_ss_, rel=1e-12)
 
 
-def test_large_data_sums_are_taken_in_point_order():
-    from course_utils._sequential import _sums
+@pytest.mark.parametrize("n", [2_000, 40_000, 400_000])      # bincount, one matrix, threads
+def test_cluster_sums_are_taken_in_point_order(n):
+    from course_utils._lloyd_steps import InOrderSums
 
     rng = np.random.default_rng(5)
-    X = rng.normal(size=(40_000, 3)) * 10.0 ** rng.integers(-3, 4, size=(40_000, 1))
-    labels = rng.integers(0, 7, size=40_000)
-    ref = np.zeros((7, 3))
-    for j in range(3):                       # a plain running sum per cluster, as R's loop
-        ref[:, j] = [np.cumsum(X[labels == c, j])[-1] for c in range(7)]
-    np.testing.assert_array_equal(_sums(X, labels, 7), ref)
+    X = rng.normal(size=(n, 3)) * 10.0 ** rng.integers(-3, 4, size=(n, 1))
+    sums = InOrderSums(X, 7)
+    for seed in (0, 1):                      # the same object, reused with new labels
+        labels = np.random.default_rng(seed).integers(0, 7, size=n)
+        ref = np.zeros((7, 3))
+        for j in range(3):                   # a plain running sum per cluster, as R's loop
+            ref[:, j] = [np.cumsum(X[labels == c, j])[-1] for c in range(7)]
+        np.testing.assert_array_equal(sums(labels), ref)
+
+
+def _exact_nearest(X, C):
+    """R's decision: distances summed column by column, the first minimum."""
+    D = np.zeros((X.shape[0], C.shape[0]))
+    for j in range(X.shape[1]):
+        D += (X[:, j, None] - C[None, :, j]) ** 2
+    return D.argmin(axis=1)
+
+
+@pytest.mark.parametrize("case", ["grid ties", "near ties", "far from origin", "tiny", "huge",
+                                  "many centres"])
+def test_nearest_centre_is_r_decision_despite_single_precision_filter(case):
+    rng = np.random.default_rng(11)
+    if case == "grid ties":                  # integer data: many exact ties between centres
+        X = rng.integers(0, 6, size=(30_000, 4)).astype(float)
+        C = rng.permutation(np.unique(X, axis=0))[:12]
+    elif case == "near ties":                # midpoints moved by 1e-9: float32 cannot tell
+        C = rng.normal(size=(10, 5))
+        i, j = rng.integers(0, 10, size=(2, 30_000))
+        X = (C[i] + C[j]) / 2 + rng.normal(scale=1e-9, size=(30_000, 5))
+    elif case == "far from origin":          # spread 1 at distance 1e4: the filter decides little
+        X = 1e4 + rng.normal(size=(30_000, 3))
+        C = X[:8] + 0.0
+    elif case == "tiny":
+        X = rng.normal(size=(30_000, 3)) * 1e-14
+        C = X[:6] + 0.0
+    elif case == "huge":
+        X = rng.normal(size=(30_000, 3)) * 1e17
+        C = X[:6] + 0.0
+    else:                                    # k >= 256: wider index codes
+        X = rng.normal(size=(20_000, 3))
+        C = X[:300] + 0.0
+    np.testing.assert_array_equal(nearest_center(X, C), _exact_nearest(X, C))
+
