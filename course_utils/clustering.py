@@ -16,9 +16,12 @@ Objectives (see :data:`DEFAULTS` for every option and its default):
 =============  ===============================================================================
 ``centroid``   lecture 02: network emits K centres, loss = mean squared distance to the nearest
 ``proximity``  lecture 03/04: ``−Σ_k p_kᵀ M p_k / Σ_n p_nk`` with a rational nearness matrix
-``ncut``       soft normalised cut on a shared-neighbour kNN graph + balance term
+``ncut``       soft normalised cut on a shared-neighbour kNN graph + balance term, trained for
+               ``oversegment · K`` segments, then merged into K clusters by the same target
+               function (:mod:`course_utils.segments`)
 ``spectral``   SpectralNet-style: D-orthonormal embedding, ``trace(Yᵀ L Y)``, then k-means
-``iic``        minus the mutual information of the clusters of graph neighbours
+``iic``        minus the mutual information of the clusters of graph neighbours (over-segmented
+               and merged like ``ncut``)
 callable       your own target ``fn(P, graph) -> scalar`` (see :mod:`course_utils.assignment`);
                ``output="embedding"`` trains a linear-output network instead of memberships and
                labels its D-orthonormalised output by k-means (as ``spectral`` does)
@@ -52,9 +55,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "centroid": {**_NET, "hidden": 30, "epochs": 300, "learning_rate": 0.01},
     "proximity": {**_NET, "hidden": (20, 20, 20), "sharpness": 3.0, "epochs": 300,
                   "kernel": "rational", "a": 0.1, "n_neighbors": None},
-    "ncut": {**_NET, **_GRAPH, "n_restarts": 4, "sharpness": 1.0, "balance": 1.0},
+    "ncut": {**_NET, **_GRAPH, "n_restarts": 4, "sharpness": 1.0, "balance": 1.0, "oversegment": 4},
     "spectral": {**_NET, **_GRAPH, "n_restarts": 4, "epochs": 500, "jitter": 1e-4, "dim": None},
-    "iic": {**_NET, **_GRAPH, "n_restarts": 4, "sharpness": 1.0, "entropy_weight": 1.0},
+    "iic": {**_NET, **_GRAPH, "n_restarts": 4, "sharpness": 1.0, "entropy_weight": 1.0, "oversegment": 4},
     "custom": {**_NET, **_GRAPH, "n_restarts": 4, "sharpness": 1.0, "output": "memberships"},
 }
 OBJECTIVES = tuple(k for k in DEFAULTS if k != "custom")
@@ -84,7 +87,7 @@ class ClusterResult:
     """What :func:`fit_cluster` found."""
     labels: np.ndarray
     objective: str
-    losses: list[float]              # final loss of every restart
+    losses: list[float]              # final loss of every restart (ncut/iic: of its merged partition)
     best: int                        # the restart kept (lowest loss)
     seconds: float
     model: keras.Model = field(repr=False)
@@ -177,7 +180,7 @@ def _check_options(objective: str, options: dict) -> dict:
         raise ValueError(f"unknown option(s) {unknown} for objective {objective!r}; "
                          f"allowed: {sorted(allowed)}.")
     opts = {**allowed, **options}
-    for key in ("n_restarts", "epochs"):
+    for key in ("n_restarts", "epochs") + (("oversegment",) if "oversegment" in opts else ()):
         v = opts[key]
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
             raise ValueError(f"{key} must be a positive integer, got {v!r}.")
@@ -210,10 +213,14 @@ def make_loss(objective, X: np.ndarray, Xs: np.ndarray, k: int, opts: dict) -> t
         M = L.nearness_matrix(Xs, opts["kernel"], n_neighbors=opts["n_neighbors"], a=opts["a"])
         return L.normalized_proximity_loss(M, k), assign
     W = _graph(Xs, opts)
-    if objective == "ncut":
-        return gl.ncut_loss(W, k, balance=opts["balance"]), assign
-    if objective == "iic":
-        return gl.iic_loss(W, k, entropy_weight=opts["entropy_weight"]), assign
+    if objective in ("ncut", "iic"):                 # trained for oversegment · K segments
+        ks = k * int(opts["oversegment"])
+        assign_s = (lambda s: _with_fourier(lambda d, s2: assignment_network(d, ks, opts["hidden"],
+                                                                             opts["sharpness"], seed=s2),
+                                            dim, ff, s))
+        if objective == "ncut":
+            return gl.ncut_loss(W, ks, balance=opts["balance"]), assign_s
+        return gl.iic_loss(W, ks, entropy_weight=opts["entropy_weight"]), assign_s
     if objective == "spectral":
         d = k if opts["dim"] is None else opts["dim"]
         return (gl.spectral_loss(W, d, jitter=opts["jitter"]),
@@ -230,6 +237,21 @@ def make_loss(objective, X: np.ndarray, Xs: np.ndarray, k: int, opts: dict) -> t
         return loss, assign
     return loss, (lambda s: _with_fourier(lambda dd, s2: embedding_network(dd, k, opts["hidden"], seed=s2),
                                           dim, ff, s))
+
+
+def _merge(loss, Y: np.ndarray, k: int, name: str, opts: dict) -> tuple[np.ndarray, float]:
+    """Merge the segments ``argmax Y`` into k clusters by the objective's own score."""
+    from functools import partial
+
+    from . import segments
+
+    score = (partial(segments.ncut_score, balance=opts["balance"]) if name == "ncut"
+             else partial(segments.iic_score, entropy_weight=opts["entropy_weight"]))
+    seg = Y.argmax(axis=1)
+    try:
+        return segments.merge_segments(loss.W_host, seg, k, score)
+    except ValueError:                                  # collapsed to fewer than k pieces
+        return segments.split_components(loss.W_host, seg), float("inf")
 
 
 def fit_cluster(X, n_clusters: int, objective: str | Callable = "spectral", seed: int = 0,
@@ -273,6 +295,10 @@ def fit_cluster(X, n_clusters: int, objective: str | Callable = "spectral", seed
     chunks = [out[:, r * d:(r + 1) * d] for r in range(R)]
     finals = [float(ops.convert_to_numpy(ops.mean(loss.target(ops.convert_to_tensor(c.astype(np.float32))))))
               for c in chunks]
+    merged = None
+    if name in ("ncut", "iic") and int(opts["oversegment"]) > 1:
+        merged = [_merge(loss, c, k, name, opts) for c in chunks]
+        finals = [v for _, v in merged]               # the merged partitions' scores
     score = [v if np.isfinite(v) else np.inf for v in finals]
     best = int(np.argmin(score))
     Y = chunks[best]
@@ -283,6 +309,12 @@ def fit_cluster(X, n_clusters: int, objective: str | Callable = "spectral", seed
     if name == "centroid":
         C = Y.mean(axis=0).reshape(k, X.shape[1])
         labels = L.squared_distances(X, C).argmin(axis=1)
+    elif merged is not None:
+        labels = merged[best][0]
+        if idx is not None:                             # the other points: vote of the 10 nearest
+            from sklearn.neighbors import KNeighborsClassifier
+
+            labels = KNeighborsClassifier(10).fit(Xst, labels).predict(Xs)
     elif name == "spectral" or (name == "custom" and opts["output"] == "embedding"):
         ref = loss if name == "spectral" else gl.spectral_loss(loss.graph.W_host, k)
         labels = gl.embedding_labels(ref, Y, k, seed=seed, Y_new=None if idx is None else Y_all)

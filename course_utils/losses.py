@@ -14,7 +14,9 @@ backend. The matrix forms here never build the lecture's ``(N, N, K)`` broadcast
 * :func:`normalized_proximity_loss` — ``-Σ_k p_kᵀ M p_k / Σ_n p_nk`` (lecture 001 form).
 
 The nearness matrix ``M`` is built by :func:`nearness_matrix`, dense (memory O(N²)) or as a
-sparse k-nearest-neighbour graph (memory O(N·k)). The lectures' original broadcast programs are
+sparse k-nearest-neighbour graph (memory O(N·k)). Lecture 05's connectivity losses —
+:func:`ncut_loss`, :func:`spectral_loss`, :func:`iic_loss` on a :func:`knn_graph` — are importable
+from here too; they live in :mod:`course_utils.graph_losses`. The lectures' original broadcast programs are
 kept, for comparison only, in :mod:`course_utils.losses_lecture`.
 """
 from __future__ import annotations
@@ -30,7 +32,19 @@ from .validation import check_data, check_n_clusters, check_positive
 
 __all__ = ["squared_distances", "rational", "gaussian", "threshold", "KERNELS", "nearness_matrix",
            "ClusteringLoss", "centroid_loss", "proximity_loss", "normalized_proximity_loss",
-           "EPS"]
+           "EPS", "knn_graph", "ncut_loss", "spectral_loss", "iic_loss", "embedding_labels"]
+
+_GRAPH_LOSSES = ("knn_graph", "ncut_loss", "spectral_loss", "iic_loss", "embedding_labels")
+
+
+def __getattr__(name: str):
+    """Lecture 05's graph losses, from :mod:`course_utils.graph_losses` (imported on first use,
+    since that module builds on this one)."""
+    if name in _GRAPH_LOSSES:
+        from . import graph_losses
+
+        return getattr(graph_losses, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 #: Guard added to every denominator: an empty (vanishing) cluster gives 0, never 0/0 = NaN.
 EPS = 1e-7

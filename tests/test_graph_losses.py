@@ -181,3 +181,13 @@ def test_bad_input(small):
     loss = gl.ncut_loss(gl.knn_graph(X, 5), 2)
     with pytest.raises(ValueError, match="expects 2"):
         loss(np.zeros((30, 1)), np.full((30, 3), 1 / 3, dtype=np.float32))
+
+
+def test_graph_losses_are_importable_from_losses():
+    from course_utils import losses
+    from course_utils.losses import iic_loss, ncut_loss, spectral_loss
+
+    assert (ncut_loss, spectral_loss, iic_loss) == (gl.ncut_loss, gl.spectral_loss, gl.iic_loss)
+    assert losses.knn_graph is gl.knn_graph
+    with pytest.raises(AttributeError):
+        losses.no_such_loss
