@@ -5,13 +5,14 @@ Private helpers of :mod:`course_utils.kmeans`.
 **Assignment** (:class:`NearestCentre`). ``||x-c||^2 = ||x||^2 - 2 x.c + ||c||^2``: the middle term
 for all points and centres is one matrix product, and ``||x||^2`` does not change the argmin. The
 product is taken in *single* precision (twice the speed and half the memory traffic of double),
-which is only a filter: with ``u`` the unit roundoff of the precision used, each computed value is
-within ``(p+5) u (||x||^2 + 2 max ||c||^2)`` of the exact one, so every centre whose value lies
-within twice that of the smallest is a candidate for the exact nearest centre. A point with a single
-candidate is settled; a point with several (a near-tie, rare) gets its distances recomputed exactly
-in double precision, column by column as R's loops sum them, and R's tie rule (the lowest index).
-The labels are therefore exactly R's, whatever the precision of the filter. Blocks of points are
-labelled on several threads at once (NumPy and BLAS release the GIL).
+which is only a filter. With ``u`` the unit roundoff and ``M = ||x||^2 + 2 max ||c||^2`` (norms of
+the centred data), each computed value is within ``(p+5) u M`` of the exact one, so every centre
+whose value lies within ``8 (p+4) u M`` of the smallest is a candidate for R's nearest centre. A
+point with a single candidate is settled; a point with several (a near-tie, rare) gets its
+distances recomputed exactly in double precision, column by column as R's loops sum them, and R's
+tie rule (the lowest index). The labels are therefore exactly R's, whatever the precision of the
+filter; a block where near-ties are common is filtered again in double precision first. Blocks of
+points are labelled on several threads at once (NumPy and BLAS release the GIL).
 
 **Update** (:class:`InOrderSums`). The sum of each cluster's rows, each column added in point order
 as R's ``kmeans.c`` does, so that the centres are bit-for-bit R's: a (k, n) one-hot matrix in CSC
@@ -135,8 +136,10 @@ class NearestCentre:
         k, p = Cc.shape
         A = (-2.0 * Cc).astype(dtype)
         cc_col = cc.astype(dtype)[:, None]
-        # (p + 5) u M per value (inputs rounded to `dtype`, the product's and the sum's rounding,
-        # R's own rounding); two values and the threshold's rounding: 8 (p + 4) u M is ample.
+        # Error of one value, M = ||x||^2 + 2 max||c||^2 (centred): the inputs rounded to `dtype`
+        # and the product's and the sum's rounding, (p + 5) u M; in double precision R's own
+        # rounding of its sum adds 2 (p + 2) u M. Two values and the threshold's rounding stay
+        # below 2 (3p + 8) u M + u M <= 8 (p + 4) u M.
         u = float(np.finfo(dtype).eps) / 2
         slack = 8.0 * (p + 4) * u
         code_type, shift = ((np.uint16, 8) if k < 2**8 else

@@ -270,8 +270,8 @@ def _exact_nearest(X, C):
     return D.argmin(axis=1)
 
 
-@pytest.mark.parametrize("case", ["grid ties", "near ties", "far from origin", "tiny", "huge",
-                                  "many centres"])
+@pytest.mark.parametrize("case", ["grid ties", "near ties", "far from origin", "far apart",
+                                  "tiny", "huge", "many centres"])
 def test_nearest_centre_is_r_decision_despite_single_precision_filter(case):
     rng = np.random.default_rng(11)
     if case == "grid ties":                  # integer data: many exact ties between centres
@@ -284,6 +284,9 @@ def test_nearest_centre_is_r_decision_despite_single_precision_filter(case):
     elif case == "far from origin":          # spread 1 at distance 1e4: the filter decides little
         X = 1e4 + rng.normal(size=(30_000, 3))
         C = X[:8] + 0.0
+    elif case == "far apart":                # spread 1, groups 2e4 apart: single precision decides
+        X = rng.normal(size=(30_000, 3)) + np.where(rng.random((30_000, 1)) < 0.5, -1e4, 1e4)
+        C = X[:8] + 0.0                      # little; the double-precision filter takes over
     elif case == "tiny":
         X = rng.normal(size=(30_000, 3)) * 1e-14
         C = X[:6] + 0.0
