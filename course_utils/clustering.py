@@ -339,8 +339,10 @@ def cluster(X, n_clusters: int, objective: str | Callable = "spectral", seed: in
     **options
         Override :data:`DEFAULTS` ``[objective]``: ``n_restarts``, ``epochs``, ``learning_rate``,
         ``hidden``, ``standardize``; graph methods: ``n_neighbors``, ``weights`` ("snn",
-        "connectivity", "gaussian"); and the loss's own (``balance``, ``entropy_weight``,
-        ``jitter``, ``dim``, ``sharpness``, ``kernel``/``a``).
+        "connectivity", "gaussian"); ``oversegment`` (ncut, iic: train ``oversegment · K``
+        segments and merge them by the same target; 1 trains K clusters directly); and the
+        loss's own (``balance``, ``entropy_weight``, ``jitter``, ``dim``, ``sharpness``,
+        ``kernel``/``a``).
 
     Returns
     -------
