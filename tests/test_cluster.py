@@ -25,6 +25,8 @@ from course_utils.clustering import OBJECTIVES, cluster, fit_cluster
     (dict(objective="ncut", epochs=0), "epochs"),
     (dict(objective="ncut", learning_rate=-1.0), "learning_rate"),
     (dict(objective="ncut", n_neighbors=1000), "n_neighbors"),
+    (dict(objective="iic", oversegment=0), "oversegment"),
+    (dict(objective="spectral", oversegment=4), "unknown option"),
     (dict(objective="spectral", seed=-1), "seed"),
     (dict(objective="spectral", subsample=3), "subsample"),
 ])
