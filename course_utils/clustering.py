@@ -7,8 +7,9 @@
 and returns integer labels. Methods that can stop in a poor local minimum train several
 *restarts* — independent networks with different initial weights — **in one Keras model**
 (their outputs side by side, the loss the sum of their losses, so each restart gets its own
-gradient and Adam state), and keep the restart whose own loss is lowest: the choice uses the
-target function only, never the true labels. :func:`fit_cluster` returns the details (loss of
+gradient and Adam state), and keep the restart whose own loss is lowest — losses within a small
+tolerance count as equal and the lowest index wins (:func:`pick_restart`), so another CPU's
+rounding cannot change the choice. The choice uses the target function only, never the true labels. :func:`fit_cluster` returns the details (loss of
 every restart, the chosen one, the model, the seconds).
 
 Objectives (see :data:`DEFAULTS` for every option and its default):
@@ -44,7 +45,7 @@ from .models import _check_units, assignment_network, centroid_network
 from .train import _predict, fit_clustering
 from .validation import check_data, check_n_clusters
 
-__all__ = ["cluster", "fit_cluster", "ClusterResult", "Graph", "DEFAULTS", "OBJECTIVES",
+__all__ = ["cluster", "fit_cluster", "pick_restart", "ClusterResult", "Graph", "DEFAULTS", "OBJECTIVES",
            "embedding_network"]
 
 _NET = dict(subsample=3000, n_restarts=1, epochs=400, learning_rate=0.01, hidden=(64, 64), standardize=True)
@@ -61,6 +62,41 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "custom": {**_NET, **_GRAPH, "n_restarts": 4, "sharpness": 1.0, "output": "memberships"},
 }
 OBJECTIVES = tuple(k for k in DEFAULTS if k != "custom")
+
+
+#: Restart scores within ``RESTART_ATOL + RESTART_RTOL * |lowest|`` of the lowest count as equal.
+RESTART_RTOL, RESTART_ATOL = 1e-3, 1e-5
+
+
+def pick_restart(scores, rtol: float = RESTART_RTOL, atol: float = RESTART_ATOL) -> int:
+    """Index of the restart to keep: the lowest index among those scoring (almost) the lowest.
+
+    Training on another CPU, BLAS build or thread count changes the last bits of every restart's
+    final loss. ``argmin`` would then pick a different restart among near-equal ones, and a stored
+    result would not reproduce. The rule here cannot be flipped by such noise: every score within
+    ``atol + rtol * |lowest|`` of the lowest counts as equal, and the lowest index among them wins.
+    Non-finite scores (a collapsed restart) never win unless all are.
+
+    Parameters
+    ----------
+    scores : sequence of float
+        The final target-function value of every restart (lower is better).
+    rtol, atol : float
+        Relative and absolute tolerance under which two scores count as equal.
+
+    Returns
+    -------
+    int
+        The restart kept.
+    """
+    s = np.asarray(scores, dtype=float).ravel()
+    if s.size == 0:
+        raise ValueError("pick_restart needs at least one score.")
+    finite = np.isfinite(s)
+    if not finite.any():
+        return 0
+    low = s[finite].min()
+    return int(np.flatnonzero(finite & (s <= low + atol + rtol * abs(low)))[0])
 
 
 @dataclass
@@ -88,7 +124,7 @@ class ClusterResult:
     labels: np.ndarray
     objective: str
     losses: list[float]              # final loss of every restart (ncut/iic: of its merged partition)
-    best: int                        # the restart kept (lowest loss)
+    best: int                        # the restart kept (see :func:`pick_restart`)
     seconds: float
     model: keras.Model = field(repr=False)
     output: np.ndarray = field(repr=False)   # the kept restart's network output (N, ·)
@@ -299,8 +335,7 @@ def fit_cluster(X, n_clusters: int, objective: str | Callable = "spectral", seed
     if name in ("ncut", "iic") and int(opts["oversegment"]) > 1:
         merged = [_merge(loss, c, k, name, opts) for c in chunks]
         finals = [v for _, v in merged]               # the merged partitions' scores
-    score = [v if np.isfinite(v) else np.inf for v in finals]
-    best = int(np.argmin(score))
+    best = pick_restart(finals)
     Y = chunks[best]
     Y_all = Y if idx is None else _predict(model, Xs.astype(np.float32))[:, best * d:(best + 1) * d]
     if not np.all(np.isfinite(Y_all)):

@@ -15,7 +15,7 @@ from sklearn.metrics import adjusted_rand_score as ari
 
 from course_utils import data
 from course_utils.assignment import score_target, total_points
-from course_utils.clustering import OBJECTIVES, cluster, fit_cluster
+from course_utils.clustering import OBJECTIVES, cluster, fit_cluster, pick_restart
 
 
 # --- bad input ------------------------------------------------------------------------------
@@ -125,3 +125,21 @@ def test_score_thresholds():
     s = score_target(soft_ncut, X, y, max_points=2, thresholds=((-1.0, 1.0),), epochs=20, n_restarts=1)
     assert s.points == 2 and np.isfinite(s.ari)
     assert total_points([s, s]) == 4
+
+
+def test_restart_choice_cannot_be_flipped_by_rounding():
+    # another CPU changes final losses in their last bits; the kept restart must not change
+    rng = np.random.default_rng(0)
+    for scores in ([0.0271, 0.0297, 0.0373], [2e-4, 2e-4 * (1 + 1e-7), 2e-4 * (1 - 1e-7)],
+                   [-0.656, -0.6560001, -0.630], [0.5, 0.4, 0.4 * (1 + 1e-6)]):
+        kept = pick_restart(scores)
+        for _ in range(20):
+            noisy = np.asarray(scores) * (1 + 1e-6 * rng.standard_normal(len(scores)))
+            assert pick_restart(noisy) == kept
+    assert pick_restart([2e-4, 2e-4 * (1 - 1e-7)]) == 0        # near-equal: the lowest index wins
+    assert pick_restart([0.5, 0.4, 0.4]) == 1
+    assert pick_restart([0.0271, 0.0200, 0.0373]) == 1         # a real difference still counts
+    assert pick_restart([np.inf, np.nan, 0.3]) == 2            # a collapsed restart never wins
+    assert pick_restart([np.inf, np.nan]) == 0
+    with pytest.raises(ValueError, match="at least one"):
+        pick_restart([])
