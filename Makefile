@@ -12,11 +12,19 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 export PYTHONHASHSEED := 0
 
-.PHONY: lab test setup exercises check-exercises grade bench clean help slides browser-setup
+.PHONY: lab test test-one-thread notebooks setup exercises check-exercises grade bench clean help slides browser-setup
+
+# "Another machine" in CI: every library on one thread sums in another order than the default.
+ONE_THREAD := TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1 OMP_NUM_THREADS=1 \
+              OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 
 help:
 	@echo "make lab        set up .venv and open the course in JupyterLab (127.0.0.1)"
-	@echo "make test       set up .venv and run every test (unit, notebooks, exercises, grading)"
+	@echo "make test       set up .venv and run every test (unit, notebooks, exercises, grading),"
+	@echo "                then the one-thread pass (make test-one-thread)"
+	@echo "make test-one-thread  re-run lectures and masters with every library on one thread:"
+	@echo "                every checked output must still match (a stand-in for another CPU)"
+	@echo "make notebooks  re-store the lecture notebooks' outputs from one clean run each"
 	@echo "make exercises  regenerate exercises/ from solutions/"
 	@echo "make grade SUBMISSIONS=dir [OUT=grades.csv]   grade a folder of student notebooks"
 	@echo "make bench      run the speed comparisons in benchmarks/"
@@ -38,6 +46,13 @@ lab: setup
 
 test: setup browser-setup
 	$(PY) -m pytest -n $(TEST_JOBS) --dist loadscope $(PYTEST_ARGS)
+	@$(MAKE) --no-print-directory test-one-thread
+
+test-one-thread: setup
+	$(ONE_THREAD) $(PY) -m pytest -n $(TEST_JOBS) --dist loadscope notebooks solutions $(PYTEST_ARGS)
+
+notebooks: setup
+	$(PY) -m course_utils.instructor.execute $(or $(NOTEBOOKS),notebooks/*.ipynb)
 
 # The browser tests (decks, JupyterLab) need Chromium: Debian's package where we may install it
 # (root and apt-get); otherwise they are skipped. COURSE_SKIP_BROWSER=1 skips them on purpose.
