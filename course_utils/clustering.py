@@ -65,7 +65,7 @@ OBJECTIVES = tuple(k for k in DEFAULTS if k != "custom")
 
 
 #: Restart scores within ``RESTART_ATOL + RESTART_RTOL * |lowest|`` of the lowest count as equal.
-RESTART_RTOL, RESTART_ATOL = 1e-3, 1e-5
+RESTART_RTOL, RESTART_ATOL = 1e-3, 1e-4
 
 
 def pick_restart(scores, rtol: float = RESTART_RTOL, atol: float = RESTART_ATOL) -> int:
