@@ -291,7 +291,7 @@ class MacQueen(_RKMeans):
     _r_name = "MacQueen"
 
     def _run(self, X, C, max_iter, nearest):
-        return macqueen(X, nearest(C), C, max_iter)
+        return macqueen(X, C, max_iter, nearest)
 
 
 class HartiganWong(_RKMeans):
@@ -312,7 +312,7 @@ class HartiganWong(_RKMeans):
     def _run(self, X, C, max_iter, nearest):
         k = C.shape[0]
         if k == 1:
-            return (*macqueen(X, nearest(C), C, max_iter), [])
+            return (*macqueen(X, C, max_iter, nearest), [])
         if k >= X.shape[0]:
             raise ValueError(f"number of cluster centres must lie between 1 and nrow(x) - 1 for "
                              f"Hartigan-Wong: got {k} centres for {X.shape[0]} points.")

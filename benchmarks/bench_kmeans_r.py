@@ -1,0 +1,144 @@
+"""Speed of course_utils.kmeans against R's ``stats::kmeans`` (Fortran/C), same data, same starts.
+
+For each data set and each algorithm (Hartigan-Wong, MacQueen, Lloyd) both sides run
+``kmeans(x, centers = C, iter.max = 50, algorithm = ...)`` from the same initial centres C:
+
+* iris, per call (many calls per timing),
+* blobs N = 10 000, d = 8, K = 10,
+* blobs N = 100 000, d = 16, K = 16.
+
+The data and centres go to R as raw doubles (``readBin``: bit-exact), and R times its own calls
+with ``system.time`` (R's start-up is not counted). Each side's time is the best of ``--repeat``
+timings. The labels of both sides are compared (they must be equal: the estimators reproduce R).
+The last line is ``ratio: X`` = the worst (largest) course_utils / R time over the algorithms
+and data sets. Without ``Rscript`` on the PATH the script says how to install R and exits 0.
+
+    python benchmarks/bench_kmeans_r.py [--repeat 3] [--small]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+import numpy as np  # noqa: E402
+from sklearn.datasets import make_blobs  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+
+from course_utils import data  # noqa: E402
+from course_utils.kmeans import HartiganWong, Lloyd, MacQueen  # noqa: E402
+from _timing import best_time  # noqa: E402
+
+ALGORITHMS = {"Hartigan-Wong": HartiganWong, "MacQueen": MacQueen, "Lloyd": Lloyd}
+ITER_MAX = 50
+
+R_SCRIPT = r"""
+args <- commandArgs(trailingOnly = TRUE)
+dir <- args[1]; repeats <- as.integer(args[2])
+cases <- read.csv(file.path(dir, "cases.csv"), stringsAsFactors = FALSE)
+out <- NULL
+for (r in seq_len(nrow(cases))) {
+  cs <- cases[r, ]
+  x <- matrix(readBin(file.path(dir, paste0(cs$name, "_x.bin")), "double", cs$n * cs$d, size = 8),
+              ncol = cs$d, byrow = TRUE)
+  C <- matrix(readBin(file.path(dir, paste0(cs$name, "_c.bin")), "double", cs$k * cs$d, size = 8),
+              ncol = cs$d, byrow = TRUE)
+  for (alg in c("Hartigan-Wong", "MacQueen", "Lloyd")) {
+    run <- function() suppressWarnings(kmeans(x, centers = C, iter.max = %d, algorithm = alg))
+    fit <- run()
+    best <- Inf
+    for (i in seq_len(repeats)) {
+      t <- system.time(for (j in seq_len(cs$calls)) run())[["elapsed"]]
+      best <- min(best, t / cs$calls)
+    }
+    writeBin(as.integer(fit$cluster), file.path(dir, paste0(cs$name, "_", alg, "_labels.bin")), size = 4)
+    out <- rbind(out, data.frame(name = cs$name, algorithm = alg, seconds = best, iter = fit$iter))
+  }
+}
+write.csv(out, file.path(dir, "r_times.csv"), row.names = FALSE)
+""" % ITER_MAX
+
+
+def _cases(small: bool) -> list[tuple[str, np.ndarray, np.ndarray, int]]:
+    """(name, X, initial centres, calls per timing)."""
+    X_iris = data.iris()[0]
+    out = [("iris", X_iris, X_iris[np.random.default_rng(0).choice(150, 3, replace=False)], 200)]
+    sizes = [(10_000, 8, 10, 3.0, 1, 5)] + ([] if small else [(100_000, 16, 16, 4.0, 0, 1)])
+    for n, d, k, std, seed, calls in sizes:
+        X, _ = make_blobs(n_samples=n, n_features=d, centers=k, cluster_std=std, random_state=seed)
+        C = X[np.random.default_rng(seed).choice(n, k, replace=False)]
+        out.append((f"blobs N={n} d={d} K={k}", X, C, calls))
+    return out
+
+
+def _run_r(cases, repeat: int, tmp: Path) -> dict:
+    lines = ["name,n,d,k,calls"]
+    for i, (_, X, C, calls) in enumerate(cases):
+        np.ascontiguousarray(X, dtype="<f8").tofile(tmp / f"case{i}_x.bin")
+        np.ascontiguousarray(C, dtype="<f8").tofile(tmp / f"case{i}_c.bin")
+        lines.append(f"case{i},{X.shape[0]},{X.shape[1]},{C.shape[0]},{calls}")
+    (tmp / "cases.csv").write_text("\n".join(lines) + "\n")
+    (tmp / "bench.R").write_text(R_SCRIPT)
+    subprocess.run(["Rscript", str(tmp / "bench.R"), str(tmp), str(repeat)], check=True)
+    res = {}
+    for line in (tmp / "r_times.csv").read_text().splitlines()[1:]:
+        name, alg, secs, it = (f.strip('"') for f in line.split(","))
+        i = int(name[4:])
+        labels = np.fromfile(tmp / f"{name}_{alg}_labels.bin", dtype="<i4") - 1
+        res[i, alg] = (float(secs), int(it), labels)
+    return res
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--small", action="store_true", help="skip N = 100 000")
+    args = ap.parse_args()
+    if shutil.which("Rscript") is None:
+        print("Rscript is not on the PATH: this benchmark needs R. Install it with\n"
+              "    sudo apt-get install r-base-core      (Debian/Ubuntu)\n"
+              "or from https://cran.r-project.org, then run this script again.")
+        return 0
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    cases = _cases(args.small)
+    t0 = time.perf_counter()
+    HartiganWong(3, init=cases[0][2]).fit(cases[0][1])      # first call: compiles or loads the kernels
+    MacQueen(3, init=cases[0][2]).fit(cases[0][1])
+    print(f"first calls (kernels compiled or loaded from cache): {time.perf_counter() - t0:.2f} s")
+    with tempfile.TemporaryDirectory() as tmp:
+        r = _run_r(cases, args.repeat, Path(tmp))
+    print(f"{'data':<28} {'algorithm':<14} {'R s/call':>10} {'ours s/call':>12} {'ours/R':>7} "
+          f"{'iter R/ours':>11}  same labels")
+    worst = 0.0
+    all_same = True
+    for i, (name, X, C, calls) in enumerate(cases):
+        for alg, cls in ALGORITHMS.items():
+            def run():
+                for _ in range(calls):
+                    fit = cls(C.shape[0], init=C, max_iter=ITER_MAX).fit(X)
+                return fit
+            t, fit = best_time(run, args.repeat)
+            t /= calls
+            t_r, it_r, labels_r = r[i, alg]
+            same = bool(np.array_equal(fit.labels_, labels_r))
+            all_same &= same
+            ratio = t / max(t_r, 1e-6)
+            worst = max(worst, ratio)
+            print(f"{name:<28} {alg:<14} {t_r:>10.5f} {t:>12.5f} {ratio:>7.2f} "
+                  f"{f'{it_r}/{fit.n_iter_}':>11}  {same}")
+    if not all_same:
+        print("LABELS DIFFER FROM R'S: course_utils.kmeans no longer reproduces R.")
+    print(f"ratio: {worst:.2f}")
+    return 0 if all_same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
