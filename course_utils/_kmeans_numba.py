@@ -148,7 +148,7 @@ def _optra(X, c, ic1, ic2, nc, an1, an2, ncp, d, itran, live, indx, log, nlog, i
                 _move(X, i - 1, c, nc, an1, an2, L1, L2)
                 ic1[i - 1] = L2
                 ic2[i - 1] = L1
-                log, nlog = _log(log, nlog, it, OPTIMAL, i - 1, L1, L2)
+                log, nlog = _log(log, nlog, it, np.int64(OPTIMAL), i - 1, L1, L2)
         if indx == m:
             return indx, log, nlog
     for L in range(k):
@@ -196,7 +196,7 @@ def _qtran(X, c, ic1, ic2, nc, an1, an2, ncp, d, itran, indx, max_steps, log, nl
                         _move(X, i, c, nc, an1, an2, L1, L2)
                         ic1[i] = L2
                         ic2[i] = L1
-                        log, nlog = _log(log, nlog, it, QUICK, i, L1, L2)
+                        log, nlog = _log(log, nlog, it, np.int64(QUICK), i, L1, L2)
             if icoun == m:
                 return indx, False, log, nlog
 
@@ -211,7 +211,7 @@ def _hartigan_wong(X, C, max_iter):
     ic1, ic2 = _hw_init(X, C)
     c, nc = _means(X, ic1, k)
     log = np.empty((64, 5), np.int64)
-    nlog = 0
+    nlog = np.int64(0)                   # np.int64(0), not 0: no extra compilation for a literal
     for L in range(k):
         if nc[L] == 0:
             return ic1, c, 0, 1, log, nlog, nc
@@ -226,7 +226,7 @@ def _hartigan_wong(X, C, max_iter):
     live = np.zeros(k, np.int64)
     d = np.zeros(m)
     max_steps = min(50 * m, 2**31 - 1)
-    indx = 0
+    indx = np.int64(0)
     ifault = 2
     it = max_iter + 1
     for itr in range(1, max_iter + 1):
@@ -344,9 +344,9 @@ def _compile():
 
     def jit(fn):
         try:                                  # on-disk cache where some place is writable
-            return numba.njit(cache=True, nogil=True)(fn)
+            return numba.njit(cache=True, nogil=True, error_model="numpy")(fn)
         except RuntimeError:                  # "no locator available": compile per process
-            return numba.njit(nogil=True)(fn)
+            return numba.njit(nogil=True, error_model="numpy")(fn)
 
     g = globals()
     for name in ("_hw_init", "_means", "_move", "_log", "_optra", "_qtran", "_nearest_exact"):
