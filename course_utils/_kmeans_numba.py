@@ -85,20 +85,17 @@ def _move(X, i, c, nc, an1, an2, L1, L2):
     an2[L2] = alt / (alt + 1.0)
 
 
-def _log(log, nlog, it, stage, i, L1, L2):
-    if nlog == log.shape[0]:
-        bigger = np.empty((2 * log.shape[0], 5), np.int64)
-        bigger[:nlog] = log
-        log = bigger
-    log[nlog, 0] = it
-    log[nlog, 1] = stage
-    log[nlog, 2] = i
-    log[nlog, 3] = L1
-    log[nlog, 4] = L2
-    return log, nlog + 1
+def _log(log, it, stage, i, L1, L2):
+    """Append one transfer to the flat list ``log`` (a list, not an array that would be
+    reallocated: an array reassigned in the loop costs reference counting at every point)."""
+    log.append(it)
+    log.append(stage)
+    log.append(i)
+    log.append(L1)
+    log.append(L2)
 
 
-def _optra(X, c, ic1, ic2, nc, an1, an2, ncp, d, itran, live, indx, log, nlog, it):
+def _optra(X, c, ic1, ic2, nc, an1, an2, ncp, d, itran, live, indx, log, it):
     m, p = X.shape
     k = c.shape[0]
     for L in range(k):
@@ -148,16 +145,16 @@ def _optra(X, c, ic1, ic2, nc, an1, an2, ncp, d, itran, live, indx, log, nlog, i
                 _move(X, i - 1, c, nc, an1, an2, L1, L2)
                 ic1[i - 1] = L2
                 ic2[i - 1] = L1
-                log, nlog = _log(log, nlog, it, np.int64(OPTIMAL), i - 1, L1, L2)
+                _log(log, it, np.int64(OPTIMAL), i - 1, L1, L2)
         if indx == m:
-            return indx, log, nlog
+            return indx
     for L in range(k):
         itran[L] = 0
         live[L] -= m
-    return indx, log, nlog
+    return indx
 
 
-def _qtran(X, c, ic1, ic2, nc, an1, an2, ncp, d, itran, indx, max_steps, log, nlog, it):
+def _qtran(X, c, ic1, ic2, nc, an1, an2, ncp, d, itran, indx, max_steps, log, it):
     m, p = X.shape
     icoun = 0
     istep = 0
@@ -166,7 +163,7 @@ def _qtran(X, c, ic1, ic2, nc, an1, an2, ncp, d, itran, indx, max_steps, log, nl
             icoun += 1
             istep += 1
             if istep >= max_steps:
-                return indx, True, log, nlog
+                return indx, True
             L1 = ic1[i]
             L2 = ic2[i]
             if nc[L1] != 1:
@@ -196,13 +193,20 @@ def _qtran(X, c, ic1, ic2, nc, an1, an2, ncp, d, itran, indx, max_steps, log, nl
                         _move(X, i, c, nc, an1, an2, L1, L2)
                         ic1[i] = L2
                         ic2[i] = L1
-                        log, nlog = _log(log, nlog, it, np.int64(QUICK), i, L1, L2)
+                        _log(log, it, np.int64(QUICK), i, L1, L2)
             if icoun == m:
-                return indx, False, log, nlog
+                return indx, False
+
+
+def _as_rows(log):
+    out = np.empty(len(log), np.int64)
+    for q in range(len(log)):
+        out[q] = log[q]
+    return out.reshape((-1, 5))
 
 
 def _hartigan_wong(X, C, max_iter):
-    """AS 136 from centres C: (ic1, c, iter, ifault, log, nlog, counts after the first assignment).
+    """AS 136 from centres C: (labels, centres, iter, ifault, transfers (n, 5), counts).
 
     ifault: 0 ok, 1 empty cluster after the first assignment, 2 not converged, 4 quick-transfer
     steps exceeded (R's codes)."""
@@ -210,11 +214,11 @@ def _hartigan_wong(X, C, max_iter):
     k = C.shape[0]
     ic1, ic2 = _hw_init(X, C)
     c, nc = _means(X, ic1, k)
-    log = np.empty((64, 5), np.int64)
-    nlog = np.int64(0)                   # np.int64(0), not 0: no extra compilation for a literal
+    log = [np.int64(0)]                  # a typed list of int64 (emptied at once)
+    log.pop()
     for L in range(k):
         if nc[L] == 0:
-            return ic1, c, 0, 1, log, nlog, nc
+            return ic1, c, 0, 1, _as_rows(log), nc
     an1 = np.empty(k)
     an2 = np.empty(k)
     for L in range(k):
@@ -230,12 +234,11 @@ def _hartigan_wong(X, C, max_iter):
     ifault = 2
     it = max_iter + 1
     for itr in range(1, max_iter + 1):
-        indx, log, nlog = _optra(X, c, ic1, ic2, nc, an1, an2, ncp, d, itran, live, indx, log, nlog, itr)
+        indx = _optra(X, c, ic1, ic2, nc, an1, an2, ncp, d, itran, live, indx, log, itr)
         if indx == m:
             it, ifault = itr, 0
             break
-        indx, exceeded, log, nlog = _qtran(X, c, ic1, ic2, nc, an1, an2, ncp, d, itran, indx,
-                                           max_steps, log, nlog, itr)
+        indx, exceeded = _qtran(X, c, ic1, ic2, nc, an1, an2, ncp, d, itran, indx, max_steps, log, itr)
         if exceeded:
             it, ifault = itr, 4
             break
@@ -245,7 +248,7 @@ def _hartigan_wong(X, C, max_iter):
         for L in range(k):
             ncp[L] = 0
     c, nc = _means(X, ic1, k)
-    return ic1, c, it, ifault, log, nlog, nc
+    return ic1, c, it, ifault, _as_rows(log), nc
 
 
 def _nearest_exact(X, C, labels):
@@ -349,7 +352,7 @@ def _compile():
             return numba.njit(nogil=True, error_model="numpy")(fn)
 
     g = globals()
-    for name in ("_hw_init", "_means", "_move", "_log", "_optra", "_qtran", "_nearest_exact"):
+    for name in ("_hw_init", "_means", "_move", "_log", "_optra", "_qtran", "_as_rows", "_nearest_exact"):
         g[name] = jit(g[name])               # helpers first: the drivers call the jitted ones
     return {"hartigan_wong": jit(_hartigan_wong), "macqueen": jit(_macqueen), "lloyd": jit(_lloyd)}
 

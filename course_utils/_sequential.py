@@ -197,15 +197,15 @@ def hartigan_wong(X: np.ndarray, centers: np.ndarray, max_iter: int, *, trace: b
     k = centers.shape[0]
     kernels = compiled()
     if kernels is not None:
-        labels, C, it, ifault, log, nlog, counts = kernels["hartigan_wong"](
+        labels, C, it, ifault, log, counts = kernels["hartigan_wong"](
             np.ascontiguousarray(X, dtype=np.float64), np.ascontiguousarray(centers, dtype=np.float64),
             int(max_iter))
         if ifault == 1:
             raise ValueError(f"empty cluster: try a better set of initial centers (no point is "
                              f"closest to initial centre(s) {_ids(counts)}).")
         trans = []
-        if trace and nlog:
-            it_, st, pt, fr, to = log[:nlog].T.tolist()
+        if trace and log.shape[0]:
+            it_, st, pt, fr, to = log.T.tolist()
             trans = list(zip(it_, [_STAGES[j] for j in st], pt, fr, to))
         return labels.astype(np.intp, copy=False), C, int(it), int(ifault), trans
     D0 = sqdist_exact(X, centers)
