@@ -298,3 +298,66 @@ def test_nearest_centre_is_r_decision_despite_single_precision_filter(case):
         C = X[:300] + 0.0
     np.testing.assert_array_equal(nearest_center(X, C), _exact_nearest(X, C))
 
+
+
+# --- the compiled (Numba) loops against the Python reference loops ---------------------------
+def test_r_fixtures_run_the_compiled_loops():
+    """The fixtures above check the code that users run: Numba is pinned, so the kernels are."""
+    from course_utils import _sequential
+
+    pytest.importorskip("numba")
+    assert _sequential.compiled() is not None, "Numba installed but the kernels are not used"
+
+
+def _compare_data():
+    rng = np.random.default_rng(3)
+    grid = rng.integers(0, 4, size=(400, 3)).astype(float)               # exact ties everywhere
+    blobs = np.concatenate([rng.normal(loc, 1.0, size=(150, 4)) for loc in (0.0, 2.5, 5.0)])
+    near = np.repeat(rng.normal(size=(6, 2)), 40, axis=0) + rng.normal(scale=1e-9, size=(240, 2))
+    iris = data.iris()[0]
+    out = []
+    for X, k in ((grid, 5), (blobs, 4), (near, 5), (iris, 3), (iris, 6)):
+        for seed in range(3):
+            pool = np.unique(X, axis=0)
+            out.append((X, pool[np.random.default_rng(seed).choice(len(pool), k, replace=False)]))
+    return out
+
+
+@pytest.mark.parametrize("cls", [HartiganWong, MacQueen, Lloyd])
+def test_compiled_loops_are_the_python_loops_bit_for_bit(cls, monkeypatch):
+    """Same labels, the very same doubles in the centres, the same iterations and transfers.
+
+    The Python loops follow R's Fortran and C code operation by operation (and pass the R fixtures
+    by themselves); a compiled kernel that reordered a sum or fused a multiply-add would change
+    the last bits of some centre here."""
+    from course_utils import _sequential
+
+    pytest.importorskip("numba")
+    for X, C in _compare_data():
+        for max_iter in (1, 2, 50):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                monkeypatch.setattr(_sequential, "USE_COMPILED", True)
+                fast = cls(len(C), init=C, max_iter=max_iter).fit(X)
+                monkeypatch.setattr(_sequential, "USE_COMPILED", False)
+                ref = cls(len(C), init=C, max_iter=max_iter).fit(X)
+            np.testing.assert_array_equal(fast.labels_, ref.labels_)
+            assert fast.cluster_centers_.tobytes() == ref.cluster_centers_.tobytes()
+            assert (fast.n_iter_, fast.converged_) == (ref.n_iter_, ref.converged_)
+            assert getattr(fast, "transfers_", None) == getattr(ref, "transfers_", None)
+
+
+@pytest.mark.parametrize("cls", [MacQueen, Lloyd])
+def test_compiled_loops_report_an_empty_cluster_as_the_python_loops(cls, monkeypatch):
+    from course_utils import _sequential
+
+    pytest.importorskip("numba")
+    X = np.array([[0.0], [1.0], [2.0], [10.0], [11.0], [12.0]])
+    C = np.array([[0.0], [5.4], [10.6]])     # the middle centre: no point (MacQueen), emptied (Lloyd)
+    messages = []
+    for compiled in (True, False):
+        monkeypatch.setattr(_sequential, "USE_COMPILED", compiled)
+        with pytest.raises(ValueError, match="empty cluster") as err:
+            cls(3, init=C).fit(X)
+        messages.append(str(err.value))
+    assert messages[0] == messages[1]
