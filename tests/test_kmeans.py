@@ -361,3 +361,47 @@ def test_compiled_loops_report_an_empty_cluster_as_the_python_loops(cls, monkeyp
             cls(3, init=C).fit(X)
         messages.append(str(err.value))
     assert messages[0] == messages[1]
+
+
+def test_compiled_transfer_stages_keep_every_intermediate_double():
+    """One optimal-transfer and one quick-transfer stage of AS 136, compiled and in Python, from
+    the same state: the running centres (updated in place at every move, never recomputed), the
+    stored distances ``d`` and all the bookkeeping must be the same, bit for bit. This sees a
+    reordered sum or update even where no label decision changes."""
+    from course_utils import _kmeans_numba as nb
+    from course_utils import _sequential as py
+
+    assert nb.KERNELS is not None
+    X = np.concatenate([np.random.default_rng(s).normal(s, 1.3, size=(200, 5)) for s in range(4)])
+    m, k = X.shape[0], 6
+    C0 = X[np.random.default_rng(9).choice(m, k, replace=False)]
+    order = np.argsort(py.sqdist_exact(X, C0), axis=1, kind="stable")
+    ic1, ic2 = order[:, 0].copy(), order[:, 1].copy()
+    nc = np.bincount(ic1, minlength=k)
+    c = py._means(X, ic1, k, nc)
+    an2 = nc / (nc + 1.0)
+    an1 = np.where(nc > 1, nc / np.maximum(nc - 1.0, 1.0), py.BIG)
+    state = dict(c=c, ic1=ic1, ic2=ic2, nc=nc, an1=an1, an2=an2, ncp=np.full(k, -1),
+                 d=np.zeros(m), itran=np.ones(k, dtype=np.int64), live=np.zeros(k, dtype=np.int64))
+    fast = {key: np.array(v) for key, v in state.items()}
+    ref = {key: np.array(v).tolist() for key, v in state.items()}
+    log_fast = [0]                           # a (reflected) list of int64; the 0 is dropped below
+    log_ref: list = []
+    indx_fast = nb._optra(X, fast["c"], fast["ic1"], fast["ic2"], fast["nc"], fast["an1"],
+                          fast["an2"], fast["ncp"], fast["d"], fast["itran"], fast["live"], 0,
+                          log_fast, 1)
+    indx_ref = py._optra(X.tolist(), ref["c"], m, k, ref["ic1"], ref["ic2"], ref["nc"], ref["an1"],
+                         ref["an2"], ref["ncp"], ref["d"], ref["itran"], ref["live"], 0, log_ref, 1)
+    assert indx_fast == indx_ref and len(log_ref) > 0
+    indx_fast, _ = nb._qtran(X, fast["c"], fast["ic1"], fast["ic2"], fast["nc"], fast["an1"],
+                             fast["an2"], fast["ncp"], fast["d"], fast["itran"], indx_fast,
+                             50 * m, log_fast, 1)
+    indx_ref, _ = py._qtran(X.tolist(), ref["c"], m, ref["ic1"], ref["ic2"], ref["nc"], ref["an1"],
+                            ref["an2"], ref["ncp"], ref["d"], ref["itran"], indx_ref, 50 * m,
+                            log_ref, 1)
+    assert indx_fast == indx_ref
+    for key in state:
+        want = np.asarray(ref[key], dtype=fast[key].dtype)
+        assert fast[key].tobytes() == want.tobytes(), key
+    assert [tuple(r) for r in np.asarray(log_fast[1:]).reshape(-1, 5)] == [
+        (it, ("optimal", "quick").index(st), i, a, b) for it, st, i, a, b in log_ref]
