@@ -10,8 +10,9 @@ the results are the same IEEE doubles, bit for bit, as the Python loops and R.
 
 Compilation happens on the first call (about a second per kernel) and is cached on disk next to
 this file (``__pycache__``) or, where the package is read-only, in the user's cache directory;
-with no writable place at all the kernels are compiled once per process. ``COURSE_UTILS_NO_NUMBA=1``
-(or a missing Numba) selects the pure-Python loops instead; ``KERNELS`` is ``None`` then.
+with no writable place at all the kernels are compiled once per process. Numba itself is imported
+on the first call of :func:`kernels` (not with ``course_utils``). ``COURSE_UTILS_NO_NUMBA=1`` (or a
+missing Numba) selects the pure-Python loops instead; :func:`kernels` returns ``None`` then.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import os
 
 import numpy as np
 
-__all__ = ["KERNELS"]
+__all__ = ["kernels"]
 
 BIG = float(np.float32(1e30))           # AS 136's "very large positive number" (a REAL literal)
 OPTIMAL, QUICK = 0, 1                    # stage codes in the transfer log
@@ -336,8 +337,19 @@ def _lloyd(X, C, max_iter):
     return cl, cen, max_iter + 1, 2, 0, nc
 
 
+_KERNELS: list = []                      # [dict or None], filled on the first call of kernels()
+
+
+def kernels() -> dict | None:
+    """The jitted kernels by name (``hartigan_wong``, ``macqueen``, ``lloyd``), or None when Numba
+    is missing or ``COURSE_UTILS_NO_NUMBA`` is set. Each compiles (or loads from the on-disk cache)
+    on its first call."""
+    if not _KERNELS:
+        _KERNELS.append(_compile())
+    return _KERNELS[0]
+
+
 def _compile():
-    """The jitted kernels as a dict, or None (no Numba, or ``COURSE_UTILS_NO_NUMBA`` set)."""
     if os.environ.get("COURSE_UTILS_NO_NUMBA", "").strip() not in ("", "0"):
         return None
     try:
@@ -355,6 +367,3 @@ def _compile():
     for name in ("_hw_init", "_means", "_move", "_log", "_optra", "_qtran", "_as_rows", "_nearest_exact"):
         g[name] = jit(g[name])               # helpers first: the drivers call the jitted ones
     return {"hartigan_wong": jit(_hartigan_wong), "macqueen": jit(_macqueen), "lloyd": jit(_lloyd)}
-
-
-KERNELS = _compile()

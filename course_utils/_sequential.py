@@ -30,18 +30,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._kmeans_numba import KERNELS
+from ._kmeans_numba import kernels as _kernels
 
 __all__ = ["hartigan_wong", "macqueen", "sqdist_exact", "compiled"]
 
 #: Run the compiled kernels when Numba is there (tests set it to False to run the reference loops).
-USE_COMPILED = KERNELS is not None
+USE_COMPILED = True
 _STAGES = ("optimal", "quick")
 
 
 def compiled() -> dict | None:
     """The compiled kernels by name (``hartigan_wong``, ``macqueen``, ``lloyd``), or None."""
-    return KERNELS if USE_COMPILED else None
+    return _kernels() if USE_COMPILED else None
 
 #: AS 136's "very large positive number" (a single-precision literal in the Fortran source).
 BIG = float(np.float32(1e30))

@@ -363,6 +363,7 @@ def test_compiled_loops_report_an_empty_cluster_as_the_python_loops(cls, monkeyp
     assert messages[0] == messages[1]
 
 
+@pytest.mark.filterwarnings("ignore:Encountered the use of a type that is scheduled for deprecation")
 def test_compiled_transfer_stages_keep_every_intermediate_double():
     """One optimal-transfer and one quick-transfer stage of AS 136, compiled and in Python, from
     the same state: the running centres (updated in place at every move, never recomputed), the
@@ -371,7 +372,7 @@ def test_compiled_transfer_stages_keep_every_intermediate_double():
     from course_utils import _kmeans_numba as nb
     from course_utils import _sequential as py
 
-    assert nb.KERNELS is not None
+    assert nb.kernels() is not None           # compiles the helpers used below
     X = np.concatenate([np.random.default_rng(s).normal(s, 1.3, size=(200, 5)) for s in range(4)])
     m, k = X.shape[0], 6
     C0 = X[np.random.default_rng(9).choice(m, k, replace=False)]
