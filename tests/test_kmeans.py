@@ -363,7 +363,7 @@ def test_compiled_loops_report_an_empty_cluster_as_the_python_loops(cls, monkeyp
     assert messages[0] == messages[1]
 
 
-@pytest.mark.filterwarnings("ignore:Encountered the use of a type that is scheduled for deprecation")
+@pytest.mark.filterwarnings(r"ignore:\s*Encountered the use of a type that is scheduled for deprecation")
 def test_compiled_transfer_stages_keep_every_intermediate_double():
     """One optimal-transfer and one quick-transfer stage of AS 136, compiled and in Python, from
     the same state: the running centres (updated in place at every move, never recomputed), the
