@@ -6,10 +6,11 @@ and C code), operation for operation: every distance is summed over the columns 
 ``0.0``, every centre update is written as R writes it, comparisons keep R's strict/non-strict
 forms. Numba compiles without ``fastmath``, so LLVM may not reassociate, vectorise a reduction or
 fuse a multiply-add (it only fuses where the IR allows ``contract``, which Numba does not emit):
-the results are the same IEEE doubles, bit for bit, as the Python loops and R.
+the results are the same IEEE doubles, bit for bit, as the Python loops and R. Divisions follow
+IEEE rules (``error_model="numpy"``: no zero test in the inner loops, as in Fortran).
 
-Compilation happens on the first call (about a second per kernel) and is cached on disk next to
-this file (``__pycache__``) or, where the package is read-only, in the user's cache directory;
+Compilation happens on the first call of each kernel (seconds; Hartigan-Wong's is the longest) and
+is cached on disk next to this file (``__pycache__``) or, where the package is read-only, in the user's cache directory;
 with no writable place at all the kernels are compiled once per process. Numba itself is imported
 on the first call of :func:`kernels` (not with ``course_utils``). ``COURSE_UTILS_NO_NUMBA=1`` (or a
 missing Numba) selects the pure-Python loops instead; :func:`kernels` returns ``None`` then.
