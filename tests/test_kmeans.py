@@ -7,6 +7,7 @@ counts to CSV. Nothing expected here is produced by the code under test.
 from __future__ import annotations
 
 import csv
+import os
 import warnings
 from pathlib import Path
 
@@ -301,11 +302,17 @@ def test_nearest_centre_is_r_decision_despite_single_precision_filter(case):
 
 
 # --- the compiled (Numba) loops against the Python reference loops ---------------------------
+def _needs_kernels() -> None:
+    pytest.importorskip("numba")
+    if os.environ.get("COURSE_UTILS_NO_NUMBA", "").strip() not in ("", "0"):
+        pytest.skip("COURSE_UTILS_NO_NUMBA is set: the Python loops run")
+
+
 def test_r_fixtures_run_the_compiled_loops():
     """The fixtures above check the code that users run: Numba is pinned, so the kernels are."""
     from course_utils import _sequential
 
-    pytest.importorskip("numba")
+    _needs_kernels()
     assert _sequential.compiled() is not None, "Numba installed but the kernels are not used"
 
 
@@ -332,7 +339,7 @@ def test_compiled_loops_are_the_python_loops_bit_for_bit(cls, monkeypatch):
     the last bits of some centre here."""
     from course_utils import _sequential
 
-    pytest.importorskip("numba")
+    _needs_kernels()
     for X, C in _compare_data():
         for max_iter in (1, 2, 50):
             with warnings.catch_warnings():
@@ -351,7 +358,7 @@ def test_compiled_loops_are_the_python_loops_bit_for_bit(cls, monkeypatch):
 def test_compiled_loops_report_an_empty_cluster_as_the_python_loops(cls, monkeypatch):
     from course_utils import _sequential
 
-    pytest.importorskip("numba")
+    _needs_kernels()
     X = np.array([[0.0], [1.0], [2.0], [10.0], [11.0], [12.0]])
     C = np.array([[0.0], [5.4], [10.6]])     # the middle centre: no point (MacQueen), emptied (Lloyd)
     messages = []
@@ -372,6 +379,7 @@ def test_compiled_transfer_stages_keep_every_intermediate_double():
     from course_utils import _kmeans_numba as nb
     from course_utils import _sequential as py
 
+    _needs_kernels()
     assert nb.kernels() is not None           # compiles the helpers used below
     X = np.concatenate([np.random.default_rng(s).normal(s, 1.3, size=(200, 5)) for s in range(4)])
     m, k = X.shape[0], 6
