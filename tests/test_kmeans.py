@@ -414,3 +414,19 @@ def test_compiled_transfer_stages_keep_every_intermediate_double():
         assert fast[key].tobytes() == want.tobytes(), key
     assert [tuple(r) for r in np.asarray(log_fast[1:]).reshape(-1, 5)] == [
         (it, ("optimal", "quick").index(st), i, a, b) for it, st, i, a, b in log_ref]
+
+
+@pytest.mark.parametrize("row", [r for r in SUMMARY if r["algorithm"] == "Lloyd"],
+                         ids=lambda r: r["case"])
+def test_lloyd_matrix_product_path_is_R_too(row, monkeypatch):
+    """The R fixtures are small, so Lloyd runs them as compiled loops; the matrix-product path
+    (used from n k p > SMALL_LLOYD on) must give R's labels and iterations on them as well."""
+    from course_utils import kmeans
+
+    monkeypatch.setattr(kmeans, "SMALL_LLOYD", -1)
+    est, _ = _fit(row)
+    r_labels = np.loadtxt(FIX / f"{row['case']}_labels.csv", delimiter=",", skiprows=1,
+                          dtype=int, ndmin=2)[:, list(ESTIMATORS).index("Lloyd")]
+    np.testing.assert_array_equal(est.labels_ + 1, r_labels)
+    assert est.n_iter_ == int(row["iter"])
+    assert est.inertia_ == pytest.approx(float(row["tot_withinss"]), rel=1e-8, abs=1e-12)
