@@ -87,17 +87,21 @@ def _move(X, i, c, nc, an1, an2, L1, L2):
     an2[L2] = alt / (alt + 1.0)
 
 
-def _log(log, it, stage, i, L1, L2):
-    """Append one transfer to the flat list ``log`` (a list, not an array that would be
-    reallocated: an array reassigned in the loop costs reference counting at every point)."""
-    log.append(it)
-    log.append(stage)
-    log.append(i)
-    log.append(L1)
-    log.append(L2)
+def _log(log, nlog, it, stage, i, L1, L2):
+    """Write one transfer into row ``nlog[0]`` of ``log`` while there is room; count it always
+    (the caller runs again with room for all when the count exceeds the rows). ``log`` is never
+    reallocated here: an array reassigned in the loop would cost reference counting at every point."""
+    n = nlog[0]
+    if n < log.shape[0]:
+        log[n, 0] = it
+        log[n, 1] = stage
+        log[n, 2] = i
+        log[n, 3] = L1
+        log[n, 4] = L2
+    nlog[0] = n + 1
 
 
-def _optra(X, c, ic1, ic2, nc, an1, an2, ncp, d, itran, live, indx, log, it):
+def _optra(X, c, ic1, ic2, nc, an1, an2, ncp, d, itran, live, indx, log, nlog, it):
     m, p = X.shape
     k = c.shape[0]
     for L in range(k):
@@ -147,7 +151,7 @@ def _optra(X, c, ic1, ic2, nc, an1, an2, ncp, d, itran, live, indx, log, it):
                 _move(X, i - 1, c, nc, an1, an2, L1, L2)
                 ic1[i - 1] = L2
                 ic2[i - 1] = L1
-                _log(log, it, np.int64(OPTIMAL), i - 1, L1, L2)
+                _log(log, nlog, it, np.int64(OPTIMAL), i - 1, L1, L2)
         if indx == m:
             return indx
     for L in range(k):
@@ -156,7 +160,7 @@ def _optra(X, c, ic1, ic2, nc, an1, an2, ncp, d, itran, live, indx, log, it):
     return indx
 
 
-def _qtran(X, c, ic1, ic2, nc, an1, an2, ncp, d, itran, indx, max_steps, log, it):
+def _qtran(X, c, ic1, ic2, nc, an1, an2, ncp, d, itran, indx, max_steps, log, nlog, it):
     m, p = X.shape
     icoun = 0
     istep = 0
@@ -195,20 +199,14 @@ def _qtran(X, c, ic1, ic2, nc, an1, an2, ncp, d, itran, indx, max_steps, log, it
                         _move(X, i, c, nc, an1, an2, L1, L2)
                         ic1[i] = L2
                         ic2[i] = L1
-                        _log(log, it, np.int64(QUICK), i, L1, L2)
+                        _log(log, nlog, it, np.int64(QUICK), i, L1, L2)
             if icoun == m:
                 return indx, False
 
 
-def _as_rows(log):
-    out = np.empty(len(log), np.int64)
-    for q in range(len(log)):
-        out[q] = log[q]
-    return out.reshape((-1, 5))
-
-
-def _hartigan_wong(X, C, max_iter):
-    """AS 136 from centres C: (labels, centres, iter, ifault, transfers (n, 5), counts).
+def _hartigan_wong(X, C, max_iter, log):
+    """AS 136 from centres C: (labels, centres, iter, ifault, number of transfers, counts); the
+    transfers are written to the rows of ``log`` (n, 5) as far as they go.
 
     ifault: 0 ok, 1 empty cluster after the first assignment, 2 not converged, 4 quick-transfer
     steps exceeded (R's codes)."""
@@ -216,11 +214,10 @@ def _hartigan_wong(X, C, max_iter):
     k = C.shape[0]
     ic1, ic2 = _hw_init(X, C)
     c, nc = _means(X, ic1, k)
-    log = [np.int64(0)]                  # a typed list of int64 (emptied at once)
-    log.pop()
+    nlog = np.zeros(1, np.int64)
     for L in range(k):
         if nc[L] == 0:
-            return ic1, c, 0, 1, _as_rows(log), nc
+            return ic1, c, 0, 1, nlog[0], nc
     an1 = np.empty(k)
     an2 = np.empty(k)
     for L in range(k):
@@ -236,11 +233,12 @@ def _hartigan_wong(X, C, max_iter):
     ifault = 2
     it = max_iter + 1
     for itr in range(1, max_iter + 1):
-        indx = _optra(X, c, ic1, ic2, nc, an1, an2, ncp, d, itran, live, indx, log, itr)
+        indx = _optra(X, c, ic1, ic2, nc, an1, an2, ncp, d, itran, live, indx, log, nlog, itr)
         if indx == m:
             it, ifault = itr, 0
             break
-        indx, exceeded = _qtran(X, c, ic1, ic2, nc, an1, an2, ncp, d, itran, indx, max_steps, log, itr)
+        indx, exceeded = _qtran(X, c, ic1, ic2, nc, an1, an2, ncp, d, itran, indx, max_steps, log, nlog,
+                                itr)
         if exceeded:
             it, ifault = itr, 4
             break
@@ -250,7 +248,7 @@ def _hartigan_wong(X, C, max_iter):
         for L in range(k):
             ncp[L] = 0
     c, nc = _means(X, ic1, k)
-    return ic1, c, it, ifault, _as_rows(log), nc
+    return ic1, c, it, ifault, nlog[0], nc
 
 
 def _nearest_exact(X, C, labels):
@@ -365,6 +363,6 @@ def _compile():
             return numba.njit(nogil=True, error_model="numpy")(fn)
 
     g = globals()
-    for name in ("_hw_init", "_means", "_move", "_log", "_optra", "_qtran", "_as_rows", "_nearest_exact"):
+    for name in ("_hw_init", "_means", "_move", "_log", "_optra", "_qtran", "_nearest_exact"):
         g[name] = jit(g[name])               # helpers first: the drivers call the jitted ones
     return {"hartigan_wong": jit(_hartigan_wong), "macqueen": jit(_macqueen), "lloyd": jit(_lloyd)}

@@ -37,6 +37,9 @@ __all__ = ["hartigan_wong", "macqueen", "sqdist_exact", "compiled"]
 #: Run the compiled kernels when Numba is there (tests set it to False to run the reference loops).
 USE_COMPILED = True
 _STAGES = ("optimal", "quick")
+#: Rows of the compiled Hartigan-Wong's transfer log per point; a run with more transfers is
+#: repeated with room for all of them (it is deterministic).
+LOG_ROWS_PER_POINT = 2
 
 
 def compiled() -> dict | None:
@@ -197,9 +200,14 @@ def hartigan_wong(X: np.ndarray, centers: np.ndarray, max_iter: int, *, trace: b
     k = centers.shape[0]
     kernels = compiled()
     if kernels is not None:
-        labels, C, it, ifault, log, counts = kernels["hartigan_wong"](
-            np.ascontiguousarray(X, dtype=np.float64), np.ascontiguousarray(centers, dtype=np.float64),
-            int(max_iter))
+        Xc = np.ascontiguousarray(X, dtype=np.float64)
+        Cc = np.ascontiguousarray(centers, dtype=np.float64)
+        log = np.empty((LOG_ROWS_PER_POINT * m + 64, 5), dtype=np.int64)  # room for most runs
+        labels, C, it, ifault, nlog, counts = kernels["hartigan_wong"](Xc, Cc, int(max_iter), log)
+        if nlog > log.shape[0]:                             # more: run again (the same run) with room
+            log = np.empty((nlog, 5), dtype=np.int64)
+            labels, C, it, ifault, nlog, counts = kernels["hartigan_wong"](Xc, Cc, int(max_iter), log)
+        log = log[:nlog]
         if ifault == 1:
             raise ValueError(f"empty cluster: try a better set of initial centers (no point is "
                              f"closest to initial centre(s) {_ids(counts)}).")

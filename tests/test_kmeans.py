@@ -370,7 +370,6 @@ def test_compiled_loops_report_an_empty_cluster_as_the_python_loops(cls, monkeyp
     assert messages[0] == messages[1]
 
 
-@pytest.mark.filterwarnings(r"ignore:\s*Encountered the use of a type that is scheduled for deprecation")
 def test_compiled_transfer_stages_keep_every_intermediate_double():
     """One optimal-transfer and one quick-transfer stage of AS 136, compiled and in Python, from
     the same state: the running centres (updated in place at every move, never recomputed), the
@@ -394,17 +393,17 @@ def test_compiled_transfer_stages_keep_every_intermediate_double():
                  d=np.zeros(m), itran=np.ones(k, dtype=np.int64), live=np.zeros(k, dtype=np.int64))
     fast = {key: np.array(v) for key, v in state.items()}
     ref = {key: np.array(v).tolist() for key, v in state.items()}
-    log_fast = [0]                           # a (reflected) list of int64; the 0 is dropped below
+    log_fast, nlog = np.zeros((2 * m, 5), dtype=np.int64), np.zeros(1, dtype=np.int64)
     log_ref: list = []
     indx_fast = nb._optra(X, fast["c"], fast["ic1"], fast["ic2"], fast["nc"], fast["an1"],
                           fast["an2"], fast["ncp"], fast["d"], fast["itran"], fast["live"], 0,
-                          log_fast, 1)
+                          log_fast, nlog, 1)
     indx_ref = py._optra(X.tolist(), ref["c"], m, k, ref["ic1"], ref["ic2"], ref["nc"], ref["an1"],
                          ref["an2"], ref["ncp"], ref["d"], ref["itran"], ref["live"], 0, log_ref, 1)
     assert indx_fast == indx_ref and len(log_ref) > 0
     indx_fast, _ = nb._qtran(X, fast["c"], fast["ic1"], fast["ic2"], fast["nc"], fast["an1"],
                              fast["an2"], fast["ncp"], fast["d"], fast["itran"], indx_fast,
-                             50 * m, log_fast, 1)
+                             50 * m, log_fast, nlog, 1)
     indx_ref, _ = py._qtran(X.tolist(), ref["c"], m, ref["ic1"], ref["ic2"], ref["nc"], ref["an1"],
                             ref["an2"], ref["ncp"], ref["d"], ref["itran"], indx_ref, 50 * m,
                             log_ref, 1)
@@ -412,7 +411,8 @@ def test_compiled_transfer_stages_keep_every_intermediate_double():
     for key in state:
         want = np.asarray(ref[key], dtype=fast[key].dtype)
         assert fast[key].tobytes() == want.tobytes(), key
-    assert [tuple(r) for r in np.asarray(log_fast[1:]).reshape(-1, 5)] == [
+    assert nlog[0] <= len(log_fast)
+    assert [tuple(r) for r in log_fast[:nlog[0]].tolist()] == [
         (it, ("optimal", "quick").index(st), i, a, b) for it, st, i, a, b in log_ref]
 
 
@@ -430,3 +430,17 @@ def test_lloyd_matrix_product_path_is_R_too(row, monkeypatch):
     np.testing.assert_array_equal(est.labels_ + 1, r_labels)
     assert est.n_iter_ == int(row["iter"])
     assert est.inertia_ == pytest.approx(float(row["tot_withinss"]), rel=1e-8, abs=1e-12)
+
+
+def test_compiled_hartigan_wong_keeps_every_transfer_when_its_log_overflows(monkeypatch):
+    from course_utils import _sequential
+
+    _needs_kernels()
+    X = np.random.default_rng(4).normal(size=(1500, 3))     # no structure: many transfers
+    C = X[:8] + 0.0
+    full = HartiganWong(len(C), init=C, max_iter=50).fit(X).transfers_
+    monkeypatch.setattr(_sequential, "LOG_ROWS_PER_POINT", 0)   # room for 64: runs again
+    again = HartiganWong(len(C), init=C, max_iter=50).fit(X).transfers_
+    monkeypatch.setattr(_sequential, "USE_COMPILED", False)
+    ref = HartiganWong(len(C), init=C, max_iter=50).fit(X).transfers_
+    assert len(ref) > 64 and again == full == ref
