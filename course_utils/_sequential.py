@@ -21,12 +21,30 @@ gives R's labels, sums of squares and iteration counts:
 Arithmetic is done in the same order as the Fortran code (plain Python floats are IEEE doubles),
 so decisions on near-ties come out as in R. The loops are sequential by nature: every transfer
 moves two centres before the next point is examined.
+
+The loops run compiled by Numba (:mod:`course_utils._kmeans_numba`, the same operations in the same
+order); the Python loops here are the reference they are tested against, and the fallback when
+Numba is missing or ``COURSE_UTILS_NO_NUMBA=1``. ``USE_COMPILED = False`` selects them at run time.
 """
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["hartigan_wong", "macqueen", "sqdist_exact"]
+from ._kmeans_numba import kernels as _kernels
+
+__all__ = ["hartigan_wong", "macqueen", "sqdist_exact", "compiled"]
+
+#: Run the compiled kernels when Numba is there (tests set it to False to run the reference loops).
+USE_COMPILED = True
+_STAGES = ("optimal", "quick")
+#: Rows of the compiled Hartigan-Wong's transfer log per point; a run with more transfers is
+#: repeated with room for all of them (it is deterministic).
+LOG_ROWS_PER_POINT = 2
+
+
+def compiled() -> dict | None:
+    """The compiled kernels by name (``hartigan_wong``, ``macqueen``, ``lloyd``), or None."""
+    return _kernels() if USE_COMPILED else None
 
 #: AS 136's "very large positive number" (a single-precision literal in the Fortran source).
 BIG = float(np.float32(1e30))
@@ -180,6 +198,24 @@ def hartigan_wong(X: np.ndarray, centers: np.ndarray, max_iter: int, *, trace: b
     """
     m, _ = X.shape
     k = centers.shape[0]
+    kernels = compiled()
+    if kernels is not None:
+        Xc = np.ascontiguousarray(X, dtype=np.float64)
+        Cc = np.ascontiguousarray(centers, dtype=np.float64)
+        log = np.empty((LOG_ROWS_PER_POINT * m + 64, 5), dtype=np.int64)  # room for most runs
+        labels, C, it, ifault, nlog, counts = kernels["hartigan_wong"](Xc, Cc, int(max_iter), log)
+        if nlog > log.shape[0]:                             # more: run again (the same run) with room
+            log = np.empty((nlog, 5), dtype=np.int64)
+            labels, C, it, ifault, nlog, counts = kernels["hartigan_wong"](Xc, Cc, int(max_iter), log)
+        log = log[:nlog]
+        if ifault == 1:
+            raise ValueError(f"empty cluster: try a better set of initial centers (no point is "
+                             f"closest to initial centre(s) {_ids(counts)}).")
+        trans = []
+        if trace and log.shape[0]:
+            it_, st, pt, fr, to = log.T.tolist()
+            trans = list(zip(it_, [_STAGES[j] for j in st], pt, fr, to))
+        return labels.astype(np.intp, copy=False), C, int(it), int(ifault), trans
     D0 = sqdist_exact(X, centers)
     order = np.argsort(D0, axis=1, kind="stable")   # ties go to the lower index, as in AS 136
     ic1_arr = order[:, 0]
@@ -223,13 +259,28 @@ def hartigan_wong(X: np.ndarray, centers: np.ndarray, max_iter: int, *, trace: b
     return labels, _means(X, labels, k, counts), it, ifault, (log or [])
 
 
-def macqueen(X: np.ndarray, labels: np.ndarray, C: np.ndarray, max_iter: int):
-    """R's ``kmeans_MacQueen`` after its first assignment ``labels`` (nearest initial centre).
+def macqueen(X: np.ndarray, C: np.ndarray, max_iter: int, nearest=None):
+    """R's ``kmeans_MacQueen`` from the initial centres ``C``.
 
+    The first assignment is the nearest initial centre (``nearest(C)`` when given to the Python
+    loops, e.g. a :class:`~course_utils._lloyd_steps.NearestCentre`; R's exact loop otherwise).
     Returns labels, centres, R's ``iter`` and ifault (0 ok, 2 not converged), like
     :func:`hartigan_wong`; raises ``ValueError`` when a cluster is empty.
     """
     k = C.shape[0]
+    kernels = compiled()
+    if kernels is not None:
+        labels, cen, it, ifault, bad, npass, counts = kernels["macqueen"](
+            np.ascontiguousarray(X, dtype=np.float64), np.ascontiguousarray(C, dtype=np.float64),
+            int(max_iter))
+        if ifault == 1:
+            raise ValueError(f"empty cluster: try a better set of initial centers (no point is "
+                             f"closest to initial centre(s) {_ids(counts)}).")
+        if ifault == 3:
+            raise ValueError(f"empty cluster: try a better set of initial centers (cluster {bad} "
+                             f"lost its last point in MacQueen pass {npass}).")
+        return labels.astype(np.intp, copy=False), cen, int(it), int(ifault)
+    labels = nearest(C) if nearest is not None else sqdist_exact(X, C).argmin(axis=1)
     counts = np.bincount(labels, minlength=k)
     if np.any(counts == 0):
         raise ValueError(f"empty cluster: try a better set of initial centers (no point is closest "

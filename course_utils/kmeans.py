@@ -35,7 +35,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._lloyd_steps import InOrderSums, NearestCentre, one_blas_thread
-from ._sequential import _withinss, hartigan_wong, macqueen
+from ._sequential import _withinss, compiled, hartigan_wong, macqueen
 from .validation import check_data, check_n_clusters
 
 __all__ = ["Lloyd", "MacQueen", "HartiganWong", "transfer_change", "restarts", "nearest_center"]
@@ -68,10 +68,35 @@ def _empty_error(counts: np.ndarray, when: str) -> ValueError:
                       f"lost all their points {when}).")
 
 
+#: Below this many multiply-adds per pass (n k p) Lloyd runs as R's plain loops, compiled: the
+#: matrix-product filter and its threads only pay on bigger problems.
+SMALL_LLOYD = 2**15
+
+
+class _LazyNearest:
+    """A :class:`NearestCentre` built on its first call (the compiled kernels do not need one)."""
+
+    def __init__(self, X: np.ndarray):
+        self.X, self._f = X, None
+
+    def __call__(self, C: np.ndarray) -> np.ndarray:
+        if self._f is None:
+            self._f = NearestCentre(self.X)
+        return self._f(C)
+
+
 def _lloyd(X, C, max_iter, nearest):
     """R's ``kmeans_Lloyd``: returns labels, centres, iter (R's count), ifault."""
     n = X.shape[0]
     k = C.shape[0]
+    kernels = compiled()
+    if kernels is not None and n * k * X.shape[1] <= SMALL_LLOYD:
+        labels, C, it, ifault, bad_pass, counts = kernels["lloyd"](
+            np.ascontiguousarray(X, dtype=np.float64), np.ascontiguousarray(C, dtype=np.float64),
+            int(max_iter))
+        if ifault == 3:
+            raise _empty_error(counts, f"in Lloyd iteration {bad_pass}")
+        return labels.astype(np.intp, copy=False), C, int(it), int(ifault)
     labels = np.full(n, -1, dtype=np.intp)
     sums = InOrderSums(X, k)
     for it in range(max_iter):
@@ -126,8 +151,8 @@ def _check_k_distinct(k: int, X: np.ndarray) -> None:
     """Raise when k exceeds the distinct rows; a cheap projection usually proves it does not."""
     if k <= 1:
         return
-    proj = X @ np.linspace(1.0, 2.0, X.shape[1])
-    if np.unique(proj).size >= k:                     # distinct projections => distinct rows
+    proj = np.sort(X @ (1.0 + np.arange(X.shape[1]) / X.shape[1]))
+    if np.count_nonzero(proj[1:] != proj[:-1]) + 1 >= k:   # distinct projections => distinct rows
         return
     check_n_clusters(k, X)
 
@@ -168,12 +193,16 @@ class _RKMeans(ClusterMixin, BaseEstimator):
                              f"got {C.shape}: one row per initial centre, one column per feature.")
         if k > X.shape[0]:
             raise ValueError(f"more cluster centers than data points ({k} > {X.shape[0]}).")
-        _, first, inverse = np.unique(C, axis=0, return_index=True, return_inverse=True)
-        if first.size < k:
-            inverse = np.asarray(inverse).ravel()
-            dup = next(i for i in range(k) if first[inverse[i]] != i)
+        if k * k * X.shape[1] <= 2**20:                   # few centres: compare all pairs
+            first = (C[:, None, :] == C[None, :, :]).all(axis=2).argmax(axis=1)
+        else:
+            _, idx, inverse = np.unique(C, axis=0, return_index=True, return_inverse=True)
+            first = idx[np.asarray(inverse).ravel()]
+        dups = np.flatnonzero(first != np.arange(k))      # rows equal to an earlier row
+        if dups.size:
+            dup = int(dups[0])
             raise ValueError(f"initial centers are not distinct: row {dup} of init repeats row "
-                             f"{first[inverse[dup]]}; give k different centres.")
+                             f"{first[dup]}; give k different centres.")
         return C.copy()
 
     # -- fitting ------------------------------------------------------------------------------
@@ -193,7 +222,7 @@ class _RKMeans(ClusterMixin, BaseEstimator):
         if not isinstance(self.init, str):
             n_init = 1                                    # as R: nstart is ignored for given centres
         rng = check_random_state(self.random_state)
-        nearest = NearestCentre(X)
+        nearest = _LazyNearest(X)
         distinct: list = []
         best = None
         errors = []
@@ -291,7 +320,7 @@ class MacQueen(_RKMeans):
     _r_name = "MacQueen"
 
     def _run(self, X, C, max_iter, nearest):
-        return macqueen(X, nearest(C), C, max_iter)
+        return macqueen(X, C, max_iter, nearest)
 
 
 class HartiganWong(_RKMeans):
@@ -312,7 +341,7 @@ class HartiganWong(_RKMeans):
     def _run(self, X, C, max_iter, nearest):
         k = C.shape[0]
         if k == 1:
-            return (*macqueen(X, nearest(C), C, max_iter), [])
+            return (*macqueen(X, C, max_iter, nearest), [])
         if k >= X.shape[0]:
             raise ValueError(f"number of cluster centres must lie between 1 and nrow(x) - 1 for "
                              f"Hartigan-Wong: got {k} centres for {X.shape[0]} points.")

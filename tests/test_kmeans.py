@@ -7,6 +7,7 @@ counts to CSV. Nothing expected here is produced by the code under test.
 from __future__ import annotations
 
 import csv
+import os
 import warnings
 from pathlib import Path
 
@@ -298,3 +299,148 @@ def test_nearest_centre_is_r_decision_despite_single_precision_filter(case):
         C = X[:300] + 0.0
     np.testing.assert_array_equal(nearest_center(X, C), _exact_nearest(X, C))
 
+
+
+# --- the compiled (Numba) loops against the Python reference loops ---------------------------
+def _needs_kernels() -> None:
+    pytest.importorskip("numba")
+    if os.environ.get("COURSE_UTILS_NO_NUMBA", "").strip() not in ("", "0"):
+        pytest.skip("COURSE_UTILS_NO_NUMBA is set: the Python loops run")
+
+
+def test_r_fixtures_run_the_compiled_loops():
+    """The fixtures above check the code that users run: Numba is pinned, so the kernels are."""
+    from course_utils import _sequential
+
+    _needs_kernels()
+    assert _sequential.compiled() is not None, "Numba installed but the kernels are not used"
+
+
+def _compare_data():
+    rng = np.random.default_rng(3)
+    grid = rng.integers(0, 4, size=(400, 3)).astype(float)               # exact ties everywhere
+    blobs = np.concatenate([rng.normal(loc, 1.0, size=(150, 4)) for loc in (0.0, 2.5, 5.0)])
+    near = np.repeat(rng.normal(size=(6, 2)), 40, axis=0) + rng.normal(scale=1e-9, size=(240, 2))
+    iris = data.iris()[0]
+    out = []
+    for X, k in ((grid, 5), (blobs, 4), (near, 5), (iris, 3), (iris, 6)):
+        for seed in range(3):
+            pool = np.unique(X, axis=0)
+            out.append((X, pool[np.random.default_rng(seed).choice(len(pool), k, replace=False)]))
+    return out
+
+
+@pytest.mark.parametrize("cls", [HartiganWong, MacQueen, Lloyd])
+def test_compiled_loops_are_the_python_loops_bit_for_bit(cls, monkeypatch):
+    """Same labels, the very same doubles in the centres, the same iterations and transfers.
+
+    The Python loops follow R's Fortran and C code operation by operation (and pass the R fixtures
+    by themselves); a compiled kernel that reordered a sum or fused a multiply-add would change
+    the last bits of some centre here."""
+    from course_utils import _sequential
+
+    _needs_kernels()
+    for X, C in _compare_data():
+        for max_iter in (1, 2, 50):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                monkeypatch.setattr(_sequential, "USE_COMPILED", True)
+                fast = cls(len(C), init=C, max_iter=max_iter).fit(X)
+                monkeypatch.setattr(_sequential, "USE_COMPILED", False)
+                ref = cls(len(C), init=C, max_iter=max_iter).fit(X)
+            np.testing.assert_array_equal(fast.labels_, ref.labels_)
+            assert fast.cluster_centers_.tobytes() == ref.cluster_centers_.tobytes()
+            assert (fast.n_iter_, fast.converged_) == (ref.n_iter_, ref.converged_)
+            assert getattr(fast, "transfers_", None) == getattr(ref, "transfers_", None)
+
+
+@pytest.mark.parametrize("cls", [MacQueen, Lloyd])
+def test_compiled_loops_report_an_empty_cluster_as_the_python_loops(cls, monkeypatch):
+    from course_utils import _sequential
+
+    _needs_kernels()
+    X = np.array([[0.0], [1.0], [2.0], [10.0], [11.0], [12.0]])
+    C = np.array([[0.0], [5.4], [10.6]])     # the middle centre: no point (MacQueen), emptied (Lloyd)
+    messages = []
+    for compiled in (True, False):
+        monkeypatch.setattr(_sequential, "USE_COMPILED", compiled)
+        with pytest.raises(ValueError, match="empty cluster") as err:
+            cls(3, init=C).fit(X)
+        messages.append(str(err.value))
+    assert messages[0] == messages[1]
+
+
+def test_compiled_transfer_stages_keep_every_intermediate_double():
+    """One optimal-transfer and one quick-transfer stage of AS 136, compiled and in Python, from
+    the same state: the running centres (updated in place at every move, never recomputed), the
+    stored distances ``d`` and all the bookkeeping must be the same, bit for bit. This sees a
+    reordered sum or update even where no label decision changes."""
+    from course_utils import _kmeans_numba as nb
+    from course_utils import _sequential as py
+
+    _needs_kernels()
+    assert nb.kernels() is not None           # compiles the helpers used below
+    X = np.concatenate([np.random.default_rng(s).normal(s, 1.3, size=(200, 5)) for s in range(4)])
+    m, k = X.shape[0], 6
+    C0 = X[np.random.default_rng(9).choice(m, k, replace=False)]
+    order = np.argsort(py.sqdist_exact(X, C0), axis=1, kind="stable")
+    ic1, ic2 = order[:, 0].copy(), order[:, 1].copy()
+    nc = np.bincount(ic1, minlength=k)
+    c = py._means(X, ic1, k, nc)
+    an2 = nc / (nc + 1.0)
+    an1 = np.where(nc > 1, nc / np.maximum(nc - 1.0, 1.0), py.BIG)
+    state = dict(c=c, ic1=ic1, ic2=ic2, nc=nc, an1=an1, an2=an2, ncp=np.full(k, -1),
+                 d=np.zeros(m), itran=np.ones(k, dtype=np.int64), live=np.zeros(k, dtype=np.int64))
+    fast = {key: np.array(v) for key, v in state.items()}
+    ref = {key: np.array(v).tolist() for key, v in state.items()}
+    log_fast, nlog = np.zeros((2 * m, 5), dtype=np.int64), np.zeros(1, dtype=np.int64)
+    log_ref: list = []
+    indx_fast = nb._optra(X, fast["c"], fast["ic1"], fast["ic2"], fast["nc"], fast["an1"],
+                          fast["an2"], fast["ncp"], fast["d"], fast["itran"], fast["live"], 0,
+                          log_fast, nlog, 1)
+    indx_ref = py._optra(X.tolist(), ref["c"], m, k, ref["ic1"], ref["ic2"], ref["nc"], ref["an1"],
+                         ref["an2"], ref["ncp"], ref["d"], ref["itran"], ref["live"], 0, log_ref, 1)
+    assert indx_fast == indx_ref and len(log_ref) > 0
+    indx_fast, _ = nb._qtran(X, fast["c"], fast["ic1"], fast["ic2"], fast["nc"], fast["an1"],
+                             fast["an2"], fast["ncp"], fast["d"], fast["itran"], indx_fast,
+                             50 * m, log_fast, nlog, 1)
+    indx_ref, _ = py._qtran(X.tolist(), ref["c"], m, ref["ic1"], ref["ic2"], ref["nc"], ref["an1"],
+                            ref["an2"], ref["ncp"], ref["d"], ref["itran"], indx_ref, 50 * m,
+                            log_ref, 1)
+    assert indx_fast == indx_ref
+    for key in state:
+        want = np.asarray(ref[key], dtype=fast[key].dtype)
+        assert fast[key].tobytes() == want.tobytes(), key
+    assert nlog[0] <= len(log_fast)
+    assert [tuple(r) for r in log_fast[:nlog[0]].tolist()] == [
+        (it, ("optimal", "quick").index(st), i, a, b) for it, st, i, a, b in log_ref]
+
+
+@pytest.mark.parametrize("row", [r for r in SUMMARY if r["algorithm"] == "Lloyd"],
+                         ids=lambda r: r["case"])
+def test_lloyd_matrix_product_path_is_R_too(row, monkeypatch):
+    """The R fixtures are small, so Lloyd runs them as compiled loops; the matrix-product path
+    (used from n k p > SMALL_LLOYD on) must give R's labels and iterations on them as well."""
+    from course_utils import kmeans
+
+    monkeypatch.setattr(kmeans, "SMALL_LLOYD", -1)
+    est, _ = _fit(row)
+    r_labels = np.loadtxt(FIX / f"{row['case']}_labels.csv", delimiter=",", skiprows=1,
+                          dtype=int, ndmin=2)[:, list(ESTIMATORS).index("Lloyd")]
+    np.testing.assert_array_equal(est.labels_ + 1, r_labels)
+    assert est.n_iter_ == int(row["iter"])
+    assert est.inertia_ == pytest.approx(float(row["tot_withinss"]), rel=1e-8, abs=1e-12)
+
+
+def test_compiled_hartigan_wong_keeps_every_transfer_when_its_log_overflows(monkeypatch):
+    from course_utils import _sequential
+
+    _needs_kernels()
+    X = np.random.default_rng(4).normal(size=(1500, 3))     # no structure: many transfers
+    C = X[:8] + 0.0
+    full = HartiganWong(len(C), init=C, max_iter=50).fit(X).transfers_
+    monkeypatch.setattr(_sequential, "LOG_ROWS_PER_POINT", 0)   # room for 64: runs again
+    again = HartiganWong(len(C), init=C, max_iter=50).fit(X).transfers_
+    monkeypatch.setattr(_sequential, "USE_COMPILED", False)
+    ref = HartiganWong(len(C), init=C, max_iter=50).fit(X).transfers_
+    assert len(ref) > 64 and again == full == ref
