@@ -31,7 +31,7 @@ from sklearn.cluster import KMeans, SpectralClustering  # noqa: E402
 from sklearn.metrics import adjusted_rand_score as ari  # noqa: E402
 
 from course_utils import data  # noqa: E402
-from course_utils.clustering import OBJECTIVES, cluster  # noqa: E402
+from course_utils.targets.clustering import OBJECTIVES, cluster  # noqa: E402
 from _timing import best_time  # noqa: E402
 
 SETS = {

@@ -31,6 +31,6 @@ def cluster(X, n_clusters: int, objective="spectral", seed: int = 0, **options):
     function ``fn(P, graph)`` of your own. See :func:`course_utils.clustering.cluster` for the
     options. (Imported on first use, so ``import course_utils`` stays light.)
     """
-    from .clustering import cluster as _cluster
+    from .targets.clustering import cluster as _cluster
 
     return _cluster(X, n_clusters, objective=objective, seed=seed, **options)

@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils import autograde
+from course_utils.instructor import autograde
 
 ROOT = Path(__file__).resolve().parent.parent
 L01, L06 = "01_target_functions.ipynb", "06_kohonen.ipynb"

@@ -1,4 +1,4 @@
-"""Tests of course_utils.gan_kmeans against independent computations (loops, NumPy formulas, Lloyd)."""
+"""Tests of course_utils.estimators.gan_kmeans against independent computations (loops, NumPy formulas, Lloyd)."""
 import math
 import warnings
 
@@ -8,10 +8,10 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import adjusted_rand_score
 
 from course_utils import data
-from course_utils.gan_kmeans import (GANKMeans, build_discriminator, build_generator,
-                                     discriminator_loss, generator_loss, lecture_points,
-                                     recompute_centers, teacher_labels)
-from course_utils.kmeans import Lloyd
+from course_utils.estimators.gan_kmeans import (GANKMeans, build_discriminator, build_generator,
+                                                discriminator_loss, generator_loss, lecture_points,
+                                                recompute_centers, teacher_labels)
+from course_utils.estimators.kmeans import Lloyd
 
 
 def professor(point, centers):

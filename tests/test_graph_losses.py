@@ -1,4 +1,4 @@
-"""Tests of course_utils.graph_losses: each connectivity loss against an independent NumPy formula."""
+"""Tests of course_utils.targets.graph_losses: each connectivity loss against an independent NumPy formula."""
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -8,7 +8,7 @@ import pytest
 from scipy import sparse as sp
 
 import keras
-from course_utils import graph_losses as gl
+from course_utils.targets import graph_losses as gl
 
 
 def _value(loss, Y):
@@ -184,8 +184,8 @@ def test_bad_input(small):
 
 
 def test_graph_losses_are_importable_from_losses():
-    from course_utils import losses
-    from course_utils.losses import iic_loss, ncut_loss, spectral_loss
+    from course_utils.targets import losses
+    from course_utils.targets.losses import iic_loss, ncut_loss, spectral_loss
 
     assert (ncut_loss, spectral_loss, iic_loss) == (gl.ncut_loss, gl.spectral_loss, gl.iic_loss)
     assert losses.knn_graph is gl.knn_graph

@@ -1,4 +1,4 @@
-"""course_utils.kmeans against R's stats::kmeans and the figures R prints for iris.
+"""course_utils.estimators.kmeans against R's stats::kmeans and the figures R prints for iris.
 
 The reference values come from R itself: ``tests/fixtures/kmeans/make_fixtures.R`` ran
 ``kmeans(x, centers, iter.max, algorithm)`` and wrote the labels, sums of squares and iteration
@@ -16,8 +16,8 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
 from course_utils import data, metrics
-from course_utils.kmeans import (HartiganWong, Lloyd, MacQueen, nearest_center, restarts,
-                                 transfer_change)
+from course_utils.estimators.kmeans import (HartiganWong, Lloyd, MacQueen, nearest_center, restarts,
+                                            transfer_change)
 
 FIX = Path(__file__).parent / "fixtures" / "kmeans"
 ESTIMATORS = {"Hartigan-Wong": HartiganWong, "Lloyd": Lloyd, "MacQueen": MacQueen}
@@ -249,7 +249,7 @@ def test_hartigan_with_one_cluster_runs_macqueen_as_R():
 
 @pytest.mark.parametrize("n", [2_000, 40_000, 400_000])      # bincount, one matrix, threads
 def test_cluster_sums_are_taken_in_point_order(n):
-    from course_utils._lloyd_steps import InOrderSums
+    from course_utils.estimators._lloyd_steps import InOrderSums
 
     rng = np.random.default_rng(5)
     X = rng.normal(size=(n, 3)) * 10.0 ** rng.integers(-3, 4, size=(n, 1))

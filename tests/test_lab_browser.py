@@ -17,7 +17,7 @@ import urllib.request
 
 import pytest
 
-from course_utils import slides
+from course_utils.instructor import slides
 from offline_browser import offline_context
 
 pytestmark = pytest.mark.skipif(slides.browser_skip_reason() is not None,

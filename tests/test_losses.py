@@ -1,4 +1,4 @@
-"""Tests of course_utils.losses: every target function against a plain NumPy formula."""
+"""Tests of course_utils.targets.losses: every target function against a plain NumPy formula."""
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -10,7 +10,7 @@ import pytest
 from scipy import sparse as sp
 
 import keras
-from course_utils import losses, losses_lecture
+from course_utils.targets import losses, losses_lecture
 
 
 def _softmax_rows(rng, n, k, scale=2.0):

@@ -4,7 +4,7 @@ import json
 import nbformat
 import pytest
 
-from course_utils import slides
+from course_utils.instructor import slides
 
 LECTURES = slides.lecture_notebooks()
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils import slides
+from course_utils.instructor import slides
 from offline_browser import offline_context
 
 _VENDORED = (slides.OUT_DIR / slides.VENDOR / "node_modules" / slides.MATHJAX).is_file()

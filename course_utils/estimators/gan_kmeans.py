@@ -33,7 +33,6 @@ Differences from the seed's PyTorch code, all documented where they matter:
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import keras
 import numpy as np
@@ -43,8 +42,10 @@ from sklearn.cluster import kmeans_plusplus
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from .validation import check_data, check_labels, check_n_clusters, check_positive
+from ..validation import check_data, check_labels, check_n_clusters, check_positive
 from ._gan_engine import _engine
+from .gan_networks import (_check_int, _torch_like_weights, build_discriminator, build_generator,
+                           discriminator_loss, generator_loss)
 
 __all__ = ["GANKMeans", "teacher_labels", "build_generator", "build_discriminator",
            "generator_loss", "discriminator_loss", "recompute_centers", "lecture_points"]
@@ -108,72 +109,6 @@ def recompute_centers(X, labels, old_centers) -> np.ndarray:
     full = counts > 0
     out[full] = sums[full] / counts[full, None]
     return out
-
-
-def _check_int(value: Any, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-    return int(value)
-
-
-def _torch_like_weights(sizes, rng, weight_std=None) -> list[np.ndarray]:
-    """PyTorch's ``nn.Linear`` initialisation: U(-1/sqrt(fan_in), +) for weights and biases;
-    with ``weight_std`` the weights are N(0, weight_std) instead (the seed's generator)."""
-    out = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        b = 1.0 / np.sqrt(fan_in)
-        w = (rng.normal(0.0, weight_std, (fan_in, fan_out)) if weight_std
-             else rng.uniform(-b, b, (fan_in, fan_out)))
-        out += [w.astype("float32"), rng.uniform(-b, b, fan_out).astype("float32")]
-    return out
-
-
-def build_generator(n_features: int, n_clusters: int, hidden: int = 32, *,
-                    seed: int | None = 0) -> keras.Model:
-    """The seed's generator: ``Dense(hidden, relu) -> Dense(hidden//2, relu) -> Dense(K)`` logits.
-
-    Weights N(0, 0.1) as in the seed; biases as PyTorch's default. ``seed=None`` leaves Keras'
-    own initialisation.
-    """
-    d = _check_int(n_features, "n_features")
-    k = check_n_clusters(n_clusters)
-    h = _check_int(hidden, "hidden", 2)
-    model = keras.Sequential([keras.Input((d,)), keras.layers.Dense(h, activation="relu"),
-                              keras.layers.Dense(h // 2, activation="relu"), keras.layers.Dense(k)],
-                             name="generator")
-    if seed is not None:
-        model.set_weights(_torch_like_weights([d, h, h // 2, k], np.random.default_rng(seed), 0.1))
-    return model
-
-
-def build_discriminator(input_dim: int = 1, hidden: int = 64, *, seed: int | None = 0) -> keras.Model:
-    """The seed's discriminator: ``Dense(hidden, relu) -> Dense(1)``; returns the *logit* ``z``.
-
-    ``D = sigmoid(z)`` is the probability that the label came from the teacher; the losses take
-    ``z`` so that ``log D = -softplus(-z)`` and ``log(1 - D) = -softplus(z)`` never overflow.
-    ``input_dim`` is 1 (the label as a number) or ``1 + n_features`` for ``conditional=True``.
-    """
-    n_in = _check_int(input_dim, "input_dim")
-    h = _check_int(hidden, "hidden")
-    model = keras.Sequential([keras.Input((n_in,)), keras.layers.Dense(h, activation="relu"),
-                              keras.layers.Dense(1)], name="discriminator")
-    if seed is not None:
-        model.set_weights(_torch_like_weights([n_in, h, 1], np.random.default_rng(seed)))
-    return model
-
-
-def generator_loss(z_fake):
-    """The seed's ``G_loss = mean(log(1 - D(G)))`` from the discriminator's logits (to minimise)."""
-    z = ops.reshape(ops.convert_to_tensor(z_fake), (-1,))
-    return -ops.mean(ops.softplus(z))
-
-
-def discriminator_loss(z_real, z_fake):
-    """The seed's ``D_loss = -mean(log D(y_used) + log(1 - D(y_G)))`` from logits: the teacher's
-    label (target 1) against the generator's (target 0)."""
-    zr = ops.reshape(ops.convert_to_tensor(z_real), (-1,))
-    zf = ops.reshape(ops.convert_to_tensor(z_fake), (-1,))
-    return ops.mean(ops.softplus(-zr) + ops.softplus(zf))
 
 
 # ---------------------------------------------------------------------------------------------

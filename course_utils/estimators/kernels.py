@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .validation import check_data, check_positive
+from ..validation import check_data, check_positive
 
 __all__ = ["MODELS", "spatial_kernel", "spherical_kernel", "linear_kernel", "proximity",
            "kohonen_step", "line_angle"]

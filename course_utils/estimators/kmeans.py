@@ -36,7 +36,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._lloyd_steps import InOrderSums, NearestCentre, one_blas_thread
 from ._sequential import _withinss, hartigan_wong, macqueen
-from .validation import check_data, check_n_clusters
+from ..validation import check_data, check_n_clusters
 
 __all__ = ["Lloyd", "MacQueen", "HartiganWong", "transfer_change", "restarts", "nearest_center"]
 

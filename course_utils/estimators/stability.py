@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .kohonen import DynamicKernels, _check_int, _rng
-from .validation import check_data, check_n_clusters
+from ..validation import check_data, check_n_clusters
 
 __all__ = ["match_classes", "reproducible_classes", "ReproducibilityResult", "make_hierarchical"]
 

@@ -29,7 +29,7 @@ from nbformat import NotebookNode
 __all__ = ["generate_exercise", "generate_all", "merge_submission", "TaskResult", "ROOT"]
 
 #: The course folder (parent of the package).
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 TEXT_STUB = "YOUR ANSWER HERE"

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 OUT_DIR = ROOT / "build" / "slides"
 PACKAGE_DIR = ROOT / "slides"

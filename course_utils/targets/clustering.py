@@ -1,9 +1,9 @@
 """One call that clusters data by minimising a named target function (lecture 05).
 
->>> from course_utils.clustering import cluster
+>>> from course_utils.targets.clustering import cluster
 >>> labels = cluster(X, 2, objective="spectral", seed=0)
 
-:func:`cluster` builds the network, trains it with :func:`course_utils.train.fit_clustering`,
+:func:`cluster` builds the network, trains it with :func:`course_utils.targets.train.fit_clustering`,
 and returns integer labels. Methods that can stop in a poor local minimum train several
 *restarts* — independent networks with different initial weights — **in one Keras model**
 (their outputs side by side, the loss the sum of their losses, so each restart gets its own
@@ -18,11 +18,11 @@ Objectives (see :data:`DEFAULTS` for every option and its default):
 ``proximity``  lecture 03/04: ``−Σ_k p_kᵀ M p_k / Σ_n p_nk`` with a rational nearness matrix
 ``ncut``       soft normalised cut on a shared-neighbour kNN graph + balance term, trained for
                ``oversegment · K`` segments, then merged into K clusters by the same target
-               function (:mod:`course_utils.segments`)
+               function (:mod:`course_utils.targets.segments`)
 ``spectral``   SpectralNet-style: D-orthonormal embedding, ``trace(Yᵀ L Y)``, then k-means
 ``iic``        minus the mutual information of the clusters of graph neighbours (over-segmented
                and merged like ``ncut``)
-callable       your own target ``fn(P, graph) -> scalar`` (see :mod:`course_utils.assignment`);
+callable       your own target ``fn(P, graph) -> scalar`` (see :mod:`course_utils.targets.assignment`);
                ``output="embedding"`` trains a linear-output network instead of memberships and
                labels its D-orthonormalised output by k-means (as ``spectral`` does)
 =============  ===============================================================================
@@ -39,10 +39,11 @@ from keras import ops
 
 from . import graph_losses as gl
 from . import losses as L
+from .assignment import Graph, target_loss
 from .losses import ClusteringLoss
 from .models import _check_units, assignment_network, centroid_network
 from .train import _predict, fit_clustering
-from .validation import check_data, check_n_clusters
+from ..validation import check_data, check_n_clusters
 
 __all__ = ["cluster", "fit_cluster", "ClusterResult", "Graph", "DEFAULTS", "OBJECTIVES",
            "embedding_network"]
@@ -61,25 +62,6 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "custom": {**_NET, **_GRAPH, "n_restarts": 4, "sharpness": 1.0, "output": "memberships"},
 }
 OBJECTIVES = tuple(k for k in DEFAULTS if k != "custom")
-
-
-@dataclass
-class Graph:
-    """What a custom target function ``fn(P, graph)`` may use (all constant tensors).
-
-    Attributes
-    ----------
-    X : tensor (N, D) — the (standardised) data
-    W : sparse tensor (N, N) — symmetric kNN affinities; use it as ``ops.matmul(graph.W, P)``
-    degree : tensor (N,) — ``W 1``, the weighted number of neighbours of each point
-    n_clusters : int
-    W_host : scipy.sparse.csr_matrix — the same W on the host, for NumPy checks
-    """
-    X: Any
-    W: Any
-    degree: Any
-    n_clusters: int
-    W_host: Any = None
 
 
 @dataclass
@@ -227,7 +209,6 @@ def make_loss(objective, X: np.ndarray, Xs: np.ndarray, k: int, opts: dict) -> t
                 lambda s: _with_fourier(lambda dd, s2: embedding_network(dd, d, opts["hidden"], seed=s2),
                                         dim, ff, s))
     # a custom target fn(P, graph): memberships from a softmax network, or a linear embedding
-    from .assignment import target_loss
 
     if opts["output"] not in ("memberships", "embedding"):
         raise ValueError(f"output must be 'memberships' (softmax network, labels by argmax) or "
@@ -272,7 +253,7 @@ def fit_cluster(X, n_clusters: int, objective: str | Callable = "spectral", seed
     opts = _check_options(name, options)
     Xs = L.check_data(X)
     if opts["standardize"]:
-        from .data import standardize
+        from ..data import standardize
 
         Xs = standardize(X)
     keras.utils.set_random_seed(seed)

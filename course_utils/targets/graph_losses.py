@@ -23,8 +23,8 @@ import numpy as np
 from keras import ops
 from scipy import sparse as sp
 
-from .losses import EPS, ClusteringLoss, _check_nearness, _to_backend
-from .validation import check_data, check_n_clusters, check_positive
+from .base import EPS, ClusteringLoss, _check_nearness, _to_backend
+from ..validation import check_data, check_n_clusters, check_positive
 
 __all__ = ["knn_graph", "GraphLoss", "ncut_loss", "spectral_loss", "iic_loss", "embedding_labels"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from keras import ops as ko
 
-from .validation import check_data, check_n_clusters
+from ..validation import check_data, check_n_clusters
 
 __all__ = ["lecture_distance_matrix", "lecture_centroid_loss", "lecture_proximity_loss",
            "lecture_normalized_proximity_loss", "lecture_softmax"]

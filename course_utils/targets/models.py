@@ -12,7 +12,7 @@ from typing import Sequence
 import keras
 from keras import ops
 
-from .validation import check_n_clusters, check_positive
+from ..validation import check_n_clusters, check_positive
 
 __all__ = ["SharpSoftmax", "centroid_network", "assignment_network"]
 

@@ -30,7 +30,7 @@ import numpy as np
 from scipy import sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from .validation import check_labels, check_n_clusters
+from ..validation import check_labels, check_n_clusters
 
 __all__ = ["split_components", "segment_graph", "merge_segments", "ncut_score", "iic_score"]
 

@@ -27,7 +27,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from .validation import check_data, check_n_clusters
+from ..validation import check_data, check_n_clusters
 
 __all__ = ["fit_clustering", "predict_memberships", "predict_centers", "predict_labels", "inertia",
            "LossTrace"]
