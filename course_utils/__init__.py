@@ -28,7 +28,7 @@ def cluster(X, n_clusters: int, objective="spectral", seed: int = 0, **options):
     """Cluster ``X`` by training a network on a named target function; return integer labels.
 
     ``objective`` is ``"centroid"``, ``"proximity"``, ``"ncut"``, ``"spectral"``, ``"iic"`` or a
-    function ``fn(P, graph)`` of your own. See :func:`course_utils.clustering.cluster` for the
+    function ``fn(P, graph)`` of your own. See :func:`course_utils.targets.clustering.cluster` for the
     options. (Imported on first use, so ``import course_utils`` stays light.)
     """
     from .targets.clustering import cluster as _cluster

@@ -121,7 +121,7 @@ class GANKMeans(ClusterMixin, BaseEstimator):
     ----------
     n_clusters : int
     init : {"random", "k-means++"} or array (n_clusters, n_features)
-        "random" picks ``n_clusters`` distinct data rows (as :class:`course_utils.kmeans.Lloyd`).
+        "random" picks ``n_clusters`` distinct data rows (as :class:`course_utils.estimators.kmeans.Lloyd`).
     max_iter : int — at most this many epochs (the seed's ``EPOCH = 100``)
     patience : int — stop once the centres did not move for this many consecutive epochs
     tol : float — the largest centre coordinate change that counts as "did not move" (0 = exact)

@@ -9,7 +9,7 @@ class, the optimal kernel minimises the sum of proximities of its objects:
 * ``linear`` — ``d`` = squared distance to the line ``x = b + t c`` (``|c| = 1``); optimal kernel:
   ``b`` = the class mean, ``c`` = the principal direction, found by the lecture's iteration.
 
-:mod:`course_utils.kohonen` fits classifications with these kernels.
+:mod:`course_utils.estimators.kohonen` fits classifications with these kernels.
 """
 from __future__ import annotations
 

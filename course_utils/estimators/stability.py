@@ -141,7 +141,7 @@ def reproducible_classes(X, k_values=range(2, 7), n_runs: int = 100, *, model: s
     X : array (N, d).
     k_values : increasing consecutive ints >= 2 (start with two classes, as the lecture advises).
     n_runs : classifications per k, each from its own random initial kernels (method of dynamic
-        kernels, :class:`~course_utils.kohonen.DynamicKernels`).
+        kernels, :class:`~course_utils.estimators.kohonen.DynamicKernels`).
     model : kernel model. init : 'k-means++' (random kernels spread over the data) or 'random'
         (random objects, as in the lecture).
     min_frequency : share of the runs in which a class must appear to count as frequent.

@@ -145,7 +145,7 @@ def _rss_mb(pid: int) -> float:
 
 def _run_worker(master: Path, sub: Path, part: Path, student: str, limits: Limits, blocked: list[str]):
     """Run one notebook in a worker process group; kill it on time or memory limit. Returns a status."""
-    cmd = [sys.executable, "-m", "course_utils.autograde", "_worker", str(master), str(sub), str(part),
+    cmd = [sys.executable, "-m", "course_utils.instructor.autograde", "_worker", str(master), str(sub), str(part),
            student, str(limits.cell_timeout), json.dumps(blocked)]
     env = dict(os.environ, PYTHONHASHSEED="0")
     proc = subprocess.Popen(cmd, start_new_session=True, env=env,
@@ -274,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "_worker":
         return _worker_main(argv[1:])
-    parser = argparse.ArgumentParser(prog="python -m course_utils.autograde", description="Grade a folder of submissions.")
+    parser = argparse.ArgumentParser(prog="python -m course_utils.instructor.autograde", description="Grade a folder of submissions.")
     parser.add_argument("submissions")
     parser.add_argument("--out", default="grades.csv")
     parser.add_argument("--cell-timeout", type=int, default=120)

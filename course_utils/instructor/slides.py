@@ -1,6 +1,6 @@
 """Offline reveal.js slide decks of the lecture notebooks.
 
-``make slides`` (or ``python -m course_utils.slides``) turns every ``notebooks/NN_*.ipynb`` into
+``make slides`` (or ``python -m course_utils.instructor.slides``) turns every ``notebooks/NN_*.ipynb`` into
 ``build/slides/NN_*.slides.html`` with nbconvert's slides exporter (what ``jupyter nbconvert --to
 slides`` runs), so that a deck works on a projector laptop with no network:
 
@@ -334,8 +334,8 @@ def _write_index(out_dir: Path, decks: list[Path]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m course_utils.slides [NOTEBOOK ...] [--out DIR]``."""
-    parser = argparse.ArgumentParser(prog="python -m course_utils.slides",
+    """Command line: ``python -m course_utils.instructor.slides [NOTEBOOK ...] [--out DIR]``."""
+    parser = argparse.ArgumentParser(prog="python -m course_utils.instructor.slides",
                                      description="Build offline reveal.js decks of the lecture notebooks.")
     parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks (default: notebooks/NN_*.ipynb)")
     parser.add_argument("--out", type=Path, default=OUT_DIR, help="output folder (default: build/slides)")

@@ -15,7 +15,7 @@ belong together when a chain of near neighbours joins them.
 
 All three only need ``W @ P`` (a sparse × dense product): memory and time O(N·k·K), so
 N = 10 000 points train in seconds. Empty clusters never give NaN: every denominator is guarded
-by :data:`course_utils.losses.EPS`.
+by :data:`course_utils.targets.losses.EPS`.
 """
 from __future__ import annotations
 

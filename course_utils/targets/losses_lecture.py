@@ -4,7 +4,7 @@ These reproduce the seed programs of lectures 000 and 001 (globals turned into c
 else changed), so that notebooks 02–03 and ``benchmarks/`` can show what the lecture computed and
 measure what it costs. **Do not train with them**: they broadcast to (N, N, D) or (N, N, K)
 tensors (memory N²·K), and the lecture trained them eagerly (``run_eagerly`` on). Use
-:mod:`course_utils.losses` — the same numbers as matrix products.
+:mod:`course_utils.targets.losses` — the same numbers as matrix products.
 """
 from __future__ import annotations
 

@@ -75,8 +75,8 @@ def centroid_network(dim: int, n_clusters: int, hidden: int | Sequence[int] = 30
                      activation: str = "relu", seed: int | None = None) -> keras.Model:
     """Lecture 02's network: ``Dense(hidden, relu) → Dense(dim·n_clusters)`` (linear).
 
-    Train it with :func:`course_utils.losses.centroid_loss`; read the centres with
-    :func:`course_utils.train.predict_centers`.
+    Train it with :func:`course_utils.targets.losses.centroid_loss`; read the centres with
+    :func:`course_utils.targets.train.predict_centers`.
 
     Parameters
     ----------

@@ -38,7 +38,7 @@ _EXHAUSTIVE = 4096            # groupings tried exhaustively at the end of the g
 
 
 def ncut_score(B: np.ndarray, sizes: np.ndarray, balance: float = 1.0) -> float:
-    """:func:`course_utils.graph_losses.ncut_loss` of a hard partition from its cluster graph.
+    """:func:`course_utils.targets.graph_losses.ncut_loss` of a hard partition from its cluster graph.
 
     ``B[a, b]`` is the edge weight between clusters a and b (``B[a, a]``: within a), ``sizes``
     the number of points per cluster; ``Σ_a (vol_a − B_aa) / vol_a + balance · KL(π ‖ uniform)``.
@@ -50,7 +50,7 @@ def ncut_score(B: np.ndarray, sizes: np.ndarray, balance: float = 1.0) -> float:
 
 
 def iic_score(B: np.ndarray, sizes: np.ndarray, entropy_weight: float = 1.0) -> float:
-    """:func:`course_utils.graph_losses.iic_loss` of a hard partition: minus the mutual
+    """:func:`course_utils.targets.graph_losses.iic_loss` of a hard partition: minus the mutual
     information of the clusters at the two ends of a random edge (``sizes`` is not used)."""
     J = np.maximum(B / B.sum(), 1e-12)
     pi = J.sum(axis=1)

@@ -13,7 +13,7 @@ Python. :func:`fit_clustering` keeps that meaning of an *epoch* (one full-batch 
   value per epoch exactly like the lecture's, and can stop early on the loss.
 
 Any Keras loss ``loss(y_true, y_pred)`` over the full batch works (``y_true`` is a dummy);
-losses derived from :class:`course_utils.losses.ClusteringLoss` are also checked against the
+losses derived from :class:`course_utils.targets.losses.ClusteringLoss` are also checked against the
 model and the data before training.
 """
 from __future__ import annotations
@@ -178,9 +178,9 @@ def fit_clustering(model: keras.Model, X, loss: Callable, *, epochs: int = 300,
 
     Parameters
     ----------
-    model : keras.Model — e.g. from :mod:`course_utils.models`
+    model : keras.Model — e.g. from :mod:`course_utils.targets.models`
     X : array (N, D) — the data; its rows are the one batch, in this order
-    loss : callable ``loss(y_true, y_pred)`` — a target function, e.g. from :mod:`course_utils.losses`
+    loss : callable ``loss(y_true, y_pred)`` — a target function, e.g. from :mod:`course_utils.targets.losses`
     epochs : int — the most full-batch steps to take
     optimizer, learning_rate — a Keras optimizer or its name; ``learning_rate`` overrides the default
     patience : int, optional — stop when the loss has not improved by ``min_delta`` for about
