@@ -16,7 +16,7 @@ def test_check_data_converts_lists_and_keeps_values():
     (np.zeros((2, 2, 2)), "2-D"),
     ([["a", "b"]], "numeric"),
     (np.zeros((0, 2)), "at least 1"),
-    (np.zeros((3, 0)), "no columns"),
+    (np.zeros((3, 0)), "0 feature"),
 ])
 def test_check_data_rejects_with_a_message(bad, match):
     with pytest.raises(ValueError, match=match):
@@ -24,7 +24,7 @@ def test_check_data_rejects_with_a_message(bad, match):
 
 
 def test_check_data_feature_count():
-    with pytest.raises(ValueError, match="3 features but 2 are expected"):
+    with pytest.raises(ValueError, match="3 features, but it is expecting 2 features"):
         check_data(np.zeros((4, 3)), n_features=2)
 
 

@@ -39,12 +39,11 @@ import numpy as np
 from keras import ops
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import kmeans_plusplus
-from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
 
-from ..validation import check_data, check_labels, check_n_clusters, check_positive
+from ..validation import (check_data, check_fitted, check_int, check_labels, check_n_clusters, check_positive,
+                          check_random_state)
 from ._gan_engine import _engine
-from .gan_networks import (_check_int, _torch_like_weights, build_discriminator, build_generator,
+from .gan_networks import (_torch_like_weights, build_discriminator, build_generator,
                            discriminator_loss, generator_loss)
 
 __all__ = ["GANKMeans", "teacher_labels", "build_generator", "build_discriminator",
@@ -189,16 +188,16 @@ class GANKMeans(ClusterMixin, BaseEstimator):
         return C.copy()
 
     def _check_params(self) -> dict:
-        p = {"max_iter": _check_int(self.max_iter, "max_iter"),
-             "patience": _check_int(self.patience, "patience"),
+        p = {"max_iter": check_int(self.max_iter, "max_iter", minimum=1),
+             "patience": check_int(self.patience, "patience", minimum=1),
              "tol": check_positive(self.tol, "tol", strict=False),
              "tie_tol": check_positive(self.tie_tol, "tie_tol", strict=False),
              "lr_g": check_positive(self.learning_rate_g, "learning_rate_g"),
              "lr_d": check_positive(self.learning_rate_d, "learning_rate_d"),
-             "hidden": _check_int(self.hidden, "hidden", 2),
-             "d_hidden": _check_int(self.d_hidden, "d_hidden")}
+             "hidden": check_int(self.hidden, "hidden", minimum=2),
+             "d_hidden": check_int(self.d_hidden, "d_hidden", minimum=1)}
         if self.batch_size is not None:
-            _check_int(self.batch_size, "batch_size (or None for the whole data set)")
+            check_int(self.batch_size, "batch_size (or None for the whole data set)", minimum=1)
         if self.generator_gradient not in GRADIENTS:
             raise ValueError(f"generator_gradient must be one of {GRADIENTS}, got "
                              f"{self.generator_gradient!r}.")
@@ -270,7 +269,7 @@ class GANKMeans(ClusterMixin, BaseEstimator):
         return self
 
     def _model(self, which: str) -> keras.Model:
-        check_is_fitted(self, "cluster_centers_")
+        check_fitted(self)
         if which not in self._models:          # built on first use: a fit does not pay for it
             if which == "generator":
                 w = self.generator_weights_
@@ -294,14 +293,14 @@ class GANKMeans(ClusterMixin, BaseEstimator):
 
     def generator_labels(self, X) -> np.ndarray:
         """The trained generator's own label (argmax of its logits) for every row of ``X``."""
-        check_is_fitted(self, "cluster_centers_")
+        check_fitted(self)
         X = check_data(X, n_features=self.n_features_in_)
         Xs = ((X - self._scale[0]) / self._scale[1]).astype("float32")
         return np.asarray(ops.convert_to_numpy(self.generator_(Xs, training=False))).argmax(axis=1)
 
     def predict(self, X) -> np.ndarray:
         """The hybrid rule: the nearest learned centre, the generator's label where it is a tie."""
-        check_is_fitted(self, "cluster_centers_")
+        check_fitted(self)
         X = check_data(X, n_features=self.n_features_in_)
         labels, ties = teacher_labels(X, self.cluster_centers_, tie_tol=self.tie_tol)
         if ties.any():

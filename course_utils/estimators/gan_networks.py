@@ -5,21 +5,13 @@ written on the discriminator's logits. :mod:`course_utils.estimators.gan_kmeans`
 """
 from __future__ import annotations
 
-from typing import Any
-
 import keras
 import numpy as np
 from keras import ops
 
-from ..validation import check_n_clusters
+from ..validation import check_int, check_n_clusters
 
 __all__ = ["build_generator", "build_discriminator", "generator_loss", "discriminator_loss"]
-
-
-def _check_int(value: Any, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-    return int(value)
 
 
 def _torch_like_weights(sizes, rng, weight_std=None) -> list[np.ndarray]:
@@ -41,9 +33,9 @@ def build_generator(n_features: int, n_clusters: int, hidden: int = 32, *,
     Weights N(0, 0.1) as in the seed; biases as PyTorch's default. ``seed=None`` leaves Keras'
     own initialisation.
     """
-    d = _check_int(n_features, "n_features")
+    d = check_int(n_features, "n_features", minimum=1)
     k = check_n_clusters(n_clusters)
-    h = _check_int(hidden, "hidden", 2)
+    h = check_int(hidden, "hidden", minimum=2)
     model = keras.Sequential([keras.Input((d,)), keras.layers.Dense(h, activation="relu"),
                               keras.layers.Dense(h // 2, activation="relu"), keras.layers.Dense(k)],
                              name="generator")
@@ -59,8 +51,8 @@ def build_discriminator(input_dim: int = 1, hidden: int = 64, *, seed: int | Non
     ``z`` so that ``log D = -softplus(-z)`` and ``log(1 - D) = -softplus(z)`` never overflow.
     ``input_dim`` is 1 (the label as a number) or ``1 + n_features`` for ``conditional=True``.
     """
-    n_in = _check_int(input_dim, "input_dim")
-    h = _check_int(hidden, "hidden")
+    n_in = check_int(input_dim, "input_dim", minimum=1)
+    h = check_int(hidden, "hidden", minimum=1)
     model = keras.Sequential([keras.Input((n_in,)), keras.layers.Dense(h, activation="relu"),
                               keras.layers.Dense(1)], name="discriminator")
     if seed is not None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..validation import check_data, check_positive
+from ..validation import check_data, check_int, check_positive
 
 __all__ = ["MODELS", "spatial_kernel", "spherical_kernel", "linear_kernel", "proximity",
            "kohonen_step", "line_angle"]
@@ -30,21 +30,6 @@ def _check_model(model: Any, allowed: tuple[str, ...] = MODELS) -> str:
     if model not in allowed:
         raise ValueError(f"model must be one of {allowed}, got {model!r}.")
     return model
-
-
-def _rng(random_state):
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    if random_state is not None and (isinstance(random_state, bool)
-                                     or not isinstance(random_state, (int, np.integer)) or random_state < 0):
-        raise ValueError(f"random_state must be None, a non-negative int or a numpy Generator, got {random_state!r}.")
-    return np.random.default_rng(random_state)
-
-
-def _check_int(value: Any, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-    return int(value)
 
 
 # ----------------------------------------------------------------------------------------
@@ -116,7 +101,7 @@ def linear_kernel(X, c0=None, *, tol: float = 1e-10, max_iter: int = 1000,
     """
     X = check_data(X, min_samples=1)
     tol = check_positive(tol, "tol")
-    max_iter = _check_int(max_iter, "max_iter")
+    max_iter = check_int(max_iter, "max_iter", minimum=1)
     b = X.mean(axis=0)
     Z = X - b
     if c0 is None:

@@ -25,23 +25,22 @@ from __future__ import annotations
 
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 
-from ..validation import check_data, check_n_clusters, check_positive
+from ..validation import check_data, check_fitted, check_int, check_n_clusters, check_positive, check_random_state
 
 __all__ = ["MODELS", "spatial_kernel", "spherical_kernel", "linear_kernel", "proximity",
            "kohonen_step", "line_angle", "KohonenNetwork", "DynamicKernels", "make_lines", "make_directions"]
 
 from .kernels import (MODELS, kohonen_step, line_angle, linear_kernel, proximity,  # noqa: F401 (re-exported)
-                      spatial_kernel, spherical_kernel, _check_model, _rng, _check_int, _optimal_kernels, _kernel_shift, _init_kernels)
+                      spatial_kernel, spherical_kernel, _check_model, _optimal_kernels, _kernel_shift, _init_kernels)
 
 
-class _KernelMixin(ClusterMixin, BaseEstimator):
+class _KernelMixin(TransformerMixin, ClusterMixin, BaseEstimator):
     """Shared ``predict``/``score`` of the kernel classifiers."""
 
     def _check_fitted(self):
-        if not hasattr(self, "kernels_"):
-            raise ValueError(f"this {type(self).__name__} is not fitted yet: call fit(X) first.")
+        check_fitted(self, "kernels_")
 
     def transform(self, X) -> np.ndarray:
         """Proximity of each object to each kernel, shape (N, K)."""
@@ -132,10 +131,10 @@ class DynamicKernels(_KernelMixin):
         model = _check_model(self.model)
         X = check_data(X, min_samples=2)
         k = check_n_clusters(self.n_clusters, X)
-        n_init = _check_int(self.n_init, "n_init")
-        max_iter = _check_int(self.max_iter, "max_iter")
+        n_init = check_int(self.n_init, "n_init", minimum=1)
+        max_iter = check_int(self.max_iter, "max_iter", minimum=1)
         tol = check_positive(self.tol, "tol", strict=False)
-        rng = _rng(self.random_state)
+        rng = check_random_state(self.random_state, generator=True)
         if model == "spherical" and np.any(np.linalg.norm(X, axis=1) == 0):
             raise ValueError("the spherical model compares directions: X has zero rows; remove them.")
         best = None
@@ -211,12 +210,12 @@ class KohonenNetwork(_KernelMixin):
         eta0 = check_positive(self.learning_rate, "learning_rate")
         if eta0 > 1:
             raise ValueError(f"learning_rate must be in (0, 1] (the winner moves a fraction of the way), got {eta0}.")
-        n_epochs = _check_int(self.n_epochs, "n_epochs")
+        n_epochs = check_int(self.n_epochs, "n_epochs", minimum=1)
         sigma0 = check_positive(self.sigma, "sigma")
         if model == "spherical" and np.any(np.linalg.norm(X, axis=1) == 0):
             raise ValueError("the spherical model compares directions: X has zero rows; remove them.")
         D2 = self._grid(k)
-        rng = _rng(self.random_state)
+        rng = check_random_state(self.random_state, generator=True)
         A = _init_kernels(X, k, model, self.init, rng)
         shifts, history = [], []
         n = X.shape[0]
@@ -264,7 +263,7 @@ def make_lines(n_per_line: int = 100, *, angles=(15.0, 75.0, 135.0), points=((-6
     -------
     X : (n_lines * n_per_line, 2). y : line ids. directions : (n_lines, 2) unit vectors.
     """
-    n = _check_int(n_per_line, "n_per_line", minimum=2)
+    n = check_int(n_per_line, "n_per_line", minimum=2)
     ang = np.radians(np.asarray(angles, dtype=float).ravel())
     P = check_data(points, name="points", n_features=2)
     if P.shape[0] != ang.size:
@@ -290,7 +289,7 @@ def make_directions(n_per_direction: int = 100, *, angles=(0.0, 50.0, 100.0), sp
     -------
     X : (n_classes * n_per_direction, 2). y : class ids.
     """
-    n = _check_int(n_per_direction, "n_per_direction", minimum=2)
+    n = check_int(n_per_direction, "n_per_direction", minimum=2)
     ang = np.asarray(angles, dtype=float).ravel()
     spread = check_positive(spread, "spread", strict=False)
     lo, hi = (float(r) for r in radius)

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .kohonen import DynamicKernels, _check_int, _rng
-from ..validation import check_data, check_n_clusters
+from ..validation import check_data, check_int, check_n_clusters, check_random_state
+from .kohonen import DynamicKernels
 
 __all__ = ["match_classes", "reproducible_classes", "ReproducibilityResult", "make_hierarchical"]
 
@@ -156,12 +156,12 @@ def reproducible_classes(X, k_values=range(2, 7), n_runs: int = 100, *, model: s
     ks = [check_n_clusters(k, X, minimum=2, name="k") for k in k_values]
     if not ks or any(b != a + 1 for a, b in zip(ks, ks[1:])):
         raise ValueError(f"k_values must be consecutive increasing integers (e.g. range(2, 7)), got {list(k_values)}.")
-    n_runs = _check_int(n_runs, "n_runs", minimum=2)
+    n_runs = check_int(n_runs, "n_runs", minimum=2)
     if not 0 < min_frequency <= 1:
         raise ValueError(f"min_frequency is a share of runs and must be in (0, 1], got {min_frequency!r}.")
     if init not in ("k-means++", "random"):
         raise ValueError(f"init must be 'k-means++' or 'random', got {init!r}.")
-    rng = _rng(random_state)
+    rng = check_random_state(random_state, generator=True)
     classes, n_distinct, n_frequent, part_freq = {}, {}, {}, {}
     for k in ks:
         members, run_sizes = [], []
@@ -204,7 +204,7 @@ def make_hierarchical(n_per_blob: int = 60, *, random_state: int = 0) -> tuple[n
     -------
     X : (5.5 * n_per_blob, 2). y : true class ids 0..4 (0 = the long blob).
     """
-    n = _check_int(n_per_blob, "n_per_blob", minimum=2)
+    n = check_int(n_per_blob, "n_per_blob", minimum=2)
     rng = np.random.default_rng(random_state)
     parts = [rng.normal([-8.0, 0.0], [0.8, 0.3], size=(n + n // 2, 2))]
     for cx, cy in [(4.5, 4.0), (7.5, 4.0), (4.5, -4.0), (7.5, -4.0)]:
