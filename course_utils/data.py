@@ -9,15 +9,9 @@ from __future__ import annotations
 import numpy as np
 from sklearn import datasets
 
-from .validation import check_data, check_positive
+from .validation import check_data, check_int, check_positive
 
 __all__ = ["blobs", "moons", "circles", "iris", "image_pixels", "standardize"]
-
-
-def _check_n(n_samples: int) -> int:
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 2:
-        raise ValueError(f"n_samples must be an integer >= 2, got {n_samples!r}.")
-    return int(n_samples)
 
 
 def blobs(n_samples: int = 300, n_clusters: int = 3, *, n_features: int = 2, box: float = 10.0,
@@ -32,9 +26,8 @@ def blobs(n_samples: int = 300, n_clusters: int = 3, *, n_features: int = 2, box
     y : ndarray (n_samples,) true cluster ids
     centers : ndarray (n_clusters, n_features) the true centres the blobs were drawn around
     """
-    n_samples = _check_n(n_samples)
-    if isinstance(n_clusters, bool) or not isinstance(n_clusters, (int, np.integer)) or not 1 <= n_clusters <= n_samples:
-        raise ValueError(f"n_clusters must be an integer in [1, n_samples={n_samples}], got {n_clusters!r}.")
+    n_samples = check_int(n_samples, "n_samples", minimum=2)
+    check_int(n_clusters, "n_clusters", minimum=1, maximum=n_samples, hint=" (at most n_samples)")
     box = check_positive(box, "box")
     X, y, centers = datasets.make_blobs(n_samples=n_samples, centers=int(n_clusters), n_features=n_features,
                                         center_box=(-box, box), cluster_std=cluster_std,
@@ -44,7 +37,7 @@ def blobs(n_samples: int = 300, n_clusters: int = 3, *, n_features: int = 2, box
 
 def moons(n_samples: int = 500, *, noise: float = 0.1, random_state: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles (lecture 05's assignment): ``make_moons(noise=0.1)``."""
-    n_samples = _check_n(n_samples)
+    n_samples = check_int(n_samples, "n_samples", minimum=2)
     noise = check_positive(noise, "noise", strict=False)
     return datasets.make_moons(n_samples=n_samples, noise=noise, random_state=random_state)
 
@@ -52,7 +45,7 @@ def moons(n_samples: int = 500, *, noise: float = 0.1, random_state: int = 0) ->
 def circles(n_samples: int = 500, *, noise: float = 0.1, factor: float = 0.2,
             random_state: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Two concentric circles (lecture 05): ``make_circles(noise=0.1, factor=0.2)``."""
-    n_samples = _check_n(n_samples)
+    n_samples = check_int(n_samples, "n_samples", minimum=2)
     noise = check_positive(noise, "noise", strict=False)
     if not 0 < factor < 1:
         raise ValueError(f"factor is the inner/outer radius ratio and must be in (0, 1), got {factor!r}.")
@@ -83,8 +76,7 @@ def image_pixels(name: str = "china.jpg", *, scale: int = 4) -> tuple[np.ndarray
     """
     if name not in ("china.jpg", "flower.jpg"):
         raise ValueError(f"name must be 'china.jpg' or 'flower.jpg' (scikit-learn's bundled images), got {name!r}.")
-    if isinstance(scale, bool) or not isinstance(scale, (int, np.integer)) or scale < 1:
-        raise ValueError(f"scale must be a positive integer, got {scale!r}.")
+    check_int(scale, "scale", minimum=1)
     img = datasets.load_sample_image(name)[::scale, ::scale].astype(np.float64) / 255.0
     h, w, _ = img.shape
     return img.reshape(-1, 3), (h, w)

@@ -10,7 +10,7 @@ from typing import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .validation import check_data, check_labels, check_proba
+from .validation import check_data, check_int, check_labels, check_proba
 
 __all__ = ["scatter_clusters", "plot_loss", "membership_colors", "plot_memberships", "panel_grid"]
 
@@ -68,8 +68,7 @@ def plot_loss(history, *, ax=None, title: str = "Target function during training
     ``every``: how many steps each recorded value stands for (the x-axis counts steps), e.g. 10
     when every Keras epoch ran the full batch 10 times.
     """
-    if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
-        raise ValueError(f"every must be a positive integer, got {every!r}.")
+    check_int(every, "every", minimum=1)
     if hasattr(history, "history"):
         history = history.history
     values = history["loss"] if isinstance(history, dict) else history
@@ -122,8 +121,7 @@ def panel_grid(n_panels: int, *, ncols: int = 3, size: float = 4.0, titles: Sequ
     -------
     fig, axes : the Figure and a flat array of the first ``n_panels`` Axes.
     """
-    if isinstance(n_panels, bool) or not isinstance(n_panels, (int, np.integer)) or n_panels < 1:
-        raise ValueError(f"n_panels must be a positive integer, got {n_panels!r}.")
+    check_int(n_panels, "n_panels", minimum=1)
     ncols = max(1, min(int(ncols), int(n_panels)))
     nrows = -(-int(n_panels) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)

@@ -60,8 +60,7 @@ def lecture_points(n_samples: int = 100, *, low: int = 1, high: int = 10,
     """The seed's data: ``n_samples`` points whose two coordinates are *different* integers in
     ``[low, high)`` (``random.sample(range(low, high), 2)``), so many points repeat."""
     for name, v in (("n_samples", n_samples), ("low", low), ("high", high)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-            raise ValueError(f"{name} must be an integer, got {v!r}.")
+        check_int(v, name)
     if n_samples < 1 or high - low < 2:
         raise ValueError(f"need n_samples >= 1 and at least two integers in [low, high); got "
                          f"n_samples={n_samples}, low={low}, high={high}.")

@@ -193,7 +193,7 @@ class KohonenNetwork(_KernelMixin):
         if self.map_shape is None:
             return None
         shape = tuple(np.atleast_1d(np.asarray(self.map_shape)).tolist())
-        if len(shape) not in (1, 2) or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in shape):
+        if len(shape) not in (1, 2) or any(type(s) is not int or s < 1 for s in shape):
             raise ValueError(f"map_shape must be None, (k,) or (rows, cols) of positive ints, got {self.map_shape!r}.")
         if int(np.prod(shape)) != k:
             raise ValueError(f"map_shape {shape} has {int(np.prod(shape))} nodes but n_clusters={k}; make them agree.")

@@ -43,7 +43,7 @@ from .assignment import Graph, target_loss
 from .losses import ClusteringLoss
 from .models import _check_units, assignment_network, centroid_network
 from .train import _predict, fit_clustering
-from ..validation import check_data, check_n_clusters
+from ..validation import check_data, check_int, check_n_clusters, check_n_neighbors
 
 __all__ = ["cluster", "fit_cluster", "ClusterResult", "Graph", "DEFAULTS", "OBJECTIVES",
            "embedding_network"]
@@ -163,9 +163,7 @@ def _check_options(objective: str, options: dict) -> dict:
                          f"allowed: {sorted(allowed)}.")
     opts = {**allowed, **options}
     for key in ("n_restarts", "epochs") + (("oversegment",) if "oversegment" in opts else ()):
-        v = opts[key]
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"{key} must be a positive integer, got {v!r}.")
+        check_int(opts[key], key, minimum=1)
     lr = opts["learning_rate"]
     if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not np.isfinite(lr) or lr <= 0:
         raise ValueError(f"learning_rate must be a positive number, got {lr!r}.")
@@ -177,9 +175,7 @@ def _graph(Xs: np.ndarray, opts: dict):
     k = opts["n_neighbors"]
     if k == "auto":                      # 15 at N = 500, growing like √N (60+ at N = 10 000)
         k = int(min(n - 1, max(10, round(15 * np.sqrt(n / 500)))))
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= n - 1:
-        raise ValueError(f"n_neighbors must be an integer in [1, N-1 = {n - 1}], got {k!r}.")
-    return gl.knn_graph(Xs, int(k), weights=opts["weights"])
+    return gl.knn_graph(Xs, check_n_neighbors(k, n), weights=opts["weights"])
 
 
 def make_loss(objective, X: np.ndarray, Xs: np.ndarray, k: int, opts: dict) -> tuple[ClusteringLoss, Callable]:
@@ -240,9 +236,7 @@ def fit_cluster(X, n_clusters: int, objective: str | Callable = "spectral", seed
     """Like :func:`cluster`, but return a :class:`ClusterResult` with the details."""
     X = check_data(X, min_samples=3)
     k = check_n_clusters(n_clusters, X, minimum=2)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
-    seed = int(seed)
+    seed = check_int(seed, "seed", minimum=0)
     if callable(objective):
         name = "custom"
     elif isinstance(objective, str) and objective in OBJECTIVES:
@@ -259,8 +253,8 @@ def fit_cluster(X, n_clusters: int, objective: str | Callable = "spectral", seed
     keras.utils.set_random_seed(seed)
     t0 = time.perf_counter()
     m = opts["subsample"]
-    if m is not None and (isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 10):
-        raise ValueError(f"subsample must be None or an integer >= 10 (points to train on), got {m!r}.")
+    if m is not None:
+        check_int(m, "subsample", minimum=10, hint=" (points to train on) or None")
     # large data: train on a random subsample, then apply the network to every point
     idx = (np.sort(np.random.default_rng(seed).choice(X.shape[0], int(m), replace=False))
            if m is not None and X.shape[0] > m else None)

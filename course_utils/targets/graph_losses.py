@@ -24,16 +24,9 @@ from keras import ops
 from scipy import sparse as sp
 
 from .base import EPS, ClusteringLoss, _check_nearness, _to_backend
-from ..validation import check_data, check_n_clusters, check_positive
+from ..validation import check_data, check_int, check_n_clusters, check_n_neighbors, check_positive
 
 __all__ = ["knn_graph", "GraphLoss", "ncut_loss", "spectral_loss", "iic_loss", "embedding_labels"]
-
-
-def _check_k(n_neighbors, n: int) -> int:
-    if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, (int, np.integer)) \
-            or not 1 <= n_neighbors <= n - 1:
-        raise ValueError(f"n_neighbors must be an integer in [1, N-1 = {n - 1}], got {n_neighbors!r}.")
-    return int(n_neighbors)
 
 
 def knn_graph(X, n_neighbors: int = 10, *, weights: str = "connectivity") -> sp.csr_matrix:
@@ -56,7 +49,7 @@ def knn_graph(X, n_neighbors: int = 10, *, weights: str = "connectivity") -> sp.
     from sklearn.neighbors import kneighbors_graph
 
     X = check_data(X, min_samples=3)
-    k = _check_k(n_neighbors, X.shape[0])
+    k = check_n_neighbors(n_neighbors, X.shape[0])
     if weights not in ("connectivity", "gaussian", "snn"):
         raise ValueError(f"weights must be 'snn', 'connectivity' or 'gaussian', got {weights!r}.")
     G = kneighbors_graph(X, k, mode="distance", include_self=False).tocsr()
@@ -185,8 +178,7 @@ def spectral_loss(W, dim: int, *, jitter: float = 1e-4) -> ClusteringLoss:
         before the Cholesky factorisation, so a rank-deficient output (two equal columns) does
         not fail.
     """
-    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1:
-        raise ValueError(f"dim is the embedding size (use n_clusters) and must be a positive integer, got {dim!r}.")
+    check_int(dim, "dim", minimum=1, hint=" (the embedding size: use n_clusters)")
     jitter = check_positive(jitter, "jitter")
     return _SpectralLoss(W, int(dim), jitter)
 

@@ -28,7 +28,7 @@ import numpy as np
 from keras import ops
 from scipy import sparse as sp
 
-from ..validation import check_data, check_n_clusters, check_positive
+from ..validation import check_data, check_n_clusters, check_n_neighbors, check_positive
 from .base import EPS, ClusteringLoss, _check_nearness, _to_backend
 from .graph_losses import embedding_labels, iic_loss, knn_graph, ncut_loss, spectral_loss
 
@@ -131,10 +131,7 @@ def nearness_matrix(X, kernel: str | Callable = "rational", *, n_neighbors: int 
 
     from sklearn.neighbors import kneighbors_graph
 
-    if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, (int, np.integer)) \
-            or not 1 <= n_neighbors <= n - 1:
-        raise ValueError(f"n_neighbors must be an integer in [1, N-1 = {n - 1}], got {n_neighbors!r}.")
-    G = kneighbors_graph(X, int(n_neighbors), mode="distance", include_self=False).tocsr()
+    G = kneighbors_graph(X, check_n_neighbors(n_neighbors, n), mode="distance", include_self=False).tocsr()
     G.data = apply(G.data ** 2)         # explicit zeros (duplicate points) become kernel(0)
     M = G.maximum(G.T).tolil()          # symmetrise: near if either is among the other's k
     M.setdiag(apply(np.zeros(n)))       # every point is near to itself

@@ -27,7 +27,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from ..validation import check_data, check_n_clusters
+from ..validation import check_data, check_int, check_n_clusters
 
 __all__ = ["fit_clustering", "predict_memberships", "predict_centers", "predict_labels", "inertia",
            "LossTrace"]
@@ -205,12 +205,8 @@ def fit_clustering(model: keras.Model, X, loss: Callable, *, epochs: int = 300,
     in_dim, out_dim = _model_dims(model)
     X = check_data(X, min_samples=2, n_features=in_dim)
     n = X.shape[0]
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer (full-batch steps), got {epochs!r}.")
-    epochs = int(epochs)
-    if isinstance(steps_per_execution, bool) or not isinstance(steps_per_execution, (int, np.integer)) \
-            or steps_per_execution < 1:
-        raise ValueError(f"steps_per_execution must be a positive integer, got {steps_per_execution!r}.")
+    epochs = check_int(epochs, "epochs", minimum=1, hint=" (full-batch steps)")
+    check_int(steps_per_execution, "steps_per_execution", minimum=1)
     if any(not 0 <= int(s) <= epochs for s in snapshots):
         raise ValueError(f"snapshots must be epochs in [0, epochs={epochs}], got {list(snapshots)}.")
     if not callable(loss):
@@ -251,8 +247,7 @@ def fit_clustering(model: keras.Model, X, loss: Callable, *, epochs: int = 300,
                           and trace is not None)
     cbs = [bookkeeping, keras.callbacks.TerminateOnNaN(), *callbacks]
     if patience is not None:
-        if isinstance(patience, bool) or not isinstance(patience, (int, np.integer)) or patience < 1:
-            raise ValueError(f"patience must be a positive number of epochs or None, got {patience!r}.")
+        check_int(patience, "patience", minimum=1, hint=" (epochs) or None")
         cbs.append(keras.callbacks.EarlyStopping(monitor="loss", mode="min", min_delta=float(min_delta),
                                                  patience=max(1, math.ceil(patience / block))))
     t0 = time.perf_counter()
