@@ -99,7 +99,7 @@ def graded(tmp_path_factory):
     out = subs.parent / "grades.csv"
     limits = autograde.Limits(cell_timeout=60, notebook_timeout=400, memory_mb=1800)
     t0 = time.monotonic()
-    rows = autograde.grade_folder(subs, out=out, limits=limits, jobs=2)
+    rows = autograde.grade_folder(subs, solutions=ROOT / "solutions", out=out, limits=limits, jobs=2)
     print(f"graded {len(CLASS) + 2} submissions in {time.monotonic() - t0:.0f} s")
     return subs, out, rows, limits
 
@@ -157,7 +157,7 @@ def test_rerun_resumes_without_regrading(graded):
     victim = next(p for p in parts if "n_lecture06_partial" in p.name)
     victim.unlink()                                   # as if the batch had been interrupted there
     t0 = time.monotonic()
-    again = autograde.grade_folder(subs, out=out, limits=limits, jobs=2)
+    again = autograde.grade_folder(subs, solutions=ROOT / "solutions", out=out, limits=limits, jobs=2)
     assert time.monotonic() - t0 < 120
     assert _totals(again) == _totals(rows)
     for p, t in stamps.items():
