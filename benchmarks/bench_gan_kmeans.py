@@ -30,10 +30,9 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-
-from course_utils.estimators.gan_kmeans import (GANKMeans, build_discriminator, build_generator,  # noqa: E402
-                                                lecture_points)
 from _timing import best_time  # noqa: E402
+
+from course_utils.estimators.gan_kmeans import GANKMeans, build_discriminator, build_generator, lecture_points  # noqa: E402
 
 
 def professor(point, clusters):

@@ -18,14 +18,12 @@ import warnings
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import numpy as np  # noqa: E402
+from _timing import best_time  # noqa: E402
 from sklearn.cluster import KMeans  # noqa: E402
 from sklearn.datasets import make_blobs  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 
 from course_utils.estimators.kmeans import HartiganWong, Lloyd  # noqa: E402
-from _timing import best_time  # noqa: E402
-
-
 
 
 def main() -> None:

@@ -10,7 +10,8 @@
 Both start from the same initial weights (``seed=0``). Each side is first warmed up once on a
 throwaway network (TensorFlow's one-time start-up costs, paid once per process, are not the
 subject), then timed ``--repeat`` times on a fresh network; the best time counts. A timed run
-includes everything the user waits for in a fit, graph tracing included. Checks that the final inertias agree within 1 %. The last line is
+includes everything the user waits for in a fit, graph tracing included. Checks that the final inertias
+agree within 1 %. The last line is
 ``ratio: X`` = lecture time / course_utils time (target ≥ 15).
 
     python benchmarks/bench_training.py [--epochs 300] [--repeat 2]
@@ -25,11 +26,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 import numpy as np  # noqa: E402
+from _timing import best_time  # noqa: E402
 
 import course_utils  # noqa: E402
 from course_utils import data  # noqa: E402
 from course_utils.targets import losses, losses_lecture, models, train  # noqa: E402
-from _timing import best_time  # noqa: E402
 
 
 def main() -> float:

@@ -116,7 +116,8 @@ def test_every_submission_gets_the_points_it_deserves(graded):
     _, _, rows, _ = graded
     tot = _totals(rows)
     for student, (_, _, expected) in CLASS.items():
-        assert tot[student][0] == expected, (student, [(r.task, r.points, r.status) for r in rows if r.student == student])
+        assert tot[student][0] == expected, (student, [(r.task, r.points, r.status) for r in rows
+                                                       if r.student == student])
     assert tot["c_tampered_tests"][0] == 2        # only the one real answer counts
     assert tot["o_misnamed"] == (0, 0)
 

@@ -16,8 +16,7 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
 from course_utils import data, metrics
-from course_utils.estimators.kmeans import (HartiganWong, Lloyd, MacQueen, nearest_center, restarts,
-                                            transfer_change)
+from course_utils.estimators.kmeans import HartiganWong, Lloyd, MacQueen, nearest_center, restarts, transfer_change
 
 FIX = Path(__file__).parent / "fixtures" / "kmeans"
 ESTIMATORS = {"Hartigan-Wong": HartiganWong, "Lloyd": Lloyd, "MacQueen": MacQueen}

@@ -14,14 +14,13 @@ import subprocess
 import sys
 import time
 import urllib.request
-
 from pathlib import Path
 
-import pytest
-
 import offline_browser
-from course_utils.instructor import slides
+import pytest
 from offline_browser import offline_context
+
+from course_utils.instructor import slides
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -92,7 +91,8 @@ def page():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=offline_browser.find_chromium(), args=list(offline_browser.CHROMIUM_FLAGS))
+        browser = pw.chromium.launch(executable_path=offline_browser.find_chromium(),
+                                     args=list(offline_browser.CHROMIUM_FLAGS))
         context = offline_context(browser, viewport={"width": 1400, "height": 1000})
         yield context.new_page()
         browser.close()

@@ -5,11 +5,11 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
+import keras
 import numpy as np
 import pytest
 from scipy import sparse as sp
 
-import keras
 from course_utils.targets import losses, losses_lecture
 
 

@@ -4,16 +4,16 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
+import keras
 import numpy as np
 import pytest
 from scipy import sparse as sp
+from sklearn.metrics import adjusted_rand_score as ari
 
-import keras
+from course_utils import data
 from course_utils.targets import graph_losses as gl
 from course_utils.targets import segments as sg
 from course_utils.targets.clustering import fit_cluster
-from course_utils import data
-from sklearn.metrics import adjusted_rand_score as ari
 
 
 def _loss_value(loss, P):

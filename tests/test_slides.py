@@ -1,12 +1,11 @@
 """Slideshow metadata of every lecture, and the offline deck builder (no browser needed)."""
 import json
-
-import nbformat
 from pathlib import Path
 
+import nbformat
+import offline_browser
 import pytest
 
-import offline_browser
 from course_utils.instructor import slides
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,17 +10,18 @@ import shutil
 from pathlib import Path
 
 import nbformat
-import pytest
-
 import offline_browser
-from course_utils.instructor import slides
+import pytest
 from offline_browser import offline_context
+
+from course_utils.instructor import slides
 
 ROOT = Path(__file__).resolve().parent.parent
 
 _VENDORED = ((ROOT / slides.OUT_DIR) / slides.VENDOR / "node_modules" / slides.MATHJAX).is_file()
 pytestmark = [
-    pytest.mark.skipif(offline_browser.browser_skip_reason() is not None, reason=str(offline_browser.browser_skip_reason())),
+    pytest.mark.skipif(offline_browser.browser_skip_reason() is not None,
+                       reason=str(offline_browser.browser_skip_reason())),
     pytest.mark.skipif(shutil.which("npm") is None and not _VENDORED,
                        reason="npm is needed once to fetch reveal.js and MathJax (apt-get install npm)"),
 ]
@@ -63,7 +64,8 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=offline_browser.find_chromium(), args=list(offline_browser.CHROMIUM_FLAGS))
+        chromium = pw.chromium.launch(executable_path=offline_browser.find_chromium(),
+                                     args=list(offline_browser.CHROMIUM_FLAGS))
         yield chromium
         chromium.close()
 

@@ -40,11 +40,17 @@ from keras import ops
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import kmeans_plusplus
 
-from ..validation import (check_data, check_fitted, check_int, check_labels, check_n_clusters, check_positive,
-                          check_random_state)
+from ..validation import (
+    check_data,
+    check_fitted,
+    check_int,
+    check_labels,
+    check_n_clusters,
+    check_positive,
+    check_random_state,
+)
 from ._gan_engine import _engine
-from .gan_networks import (_torch_like_weights, build_discriminator, build_generator,
-                           discriminator_loss, generator_loss)
+from .gan_networks import _torch_like_weights, build_discriminator, build_generator, discriminator_loss, generator_loss
 
 __all__ = ["GANKMeans", "teacher_labels", "build_generator", "build_discriminator",
            "generator_loss", "discriminator_loss", "recompute_centers", "lecture_points"]

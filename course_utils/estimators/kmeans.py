@@ -31,10 +31,10 @@ from sklearn.base import BaseEstimator, ClusterMixin, clone
 from sklearn.cluster import kmeans_plusplus
 from sklearn.exceptions import ConvergenceWarning
 
-from ._lloyd_steps import InOrderSums, NearestCentre, one_blas_thread
-from ._sequential import _withinss, hartigan_wong, macqueen
 from ..validation import check_data, check_int, check_n_clusters, check_random_state
 from ..validation import check_fitted as check_is_fitted
+from ._lloyd_steps import InOrderSums, NearestCentre, one_blas_thread
+from ._sequential import _withinss, hartigan_wong, macqueen
 
 __all__ = ["Lloyd", "MacQueen", "HartiganWong", "transfer_change", "restarts", "nearest_center"]
 

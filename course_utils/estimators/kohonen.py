@@ -23,7 +23,6 @@ change of kernel coordinates per step in ``kernel_shift_``.
 """
 from __future__ import annotations
 
-
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 
@@ -32,8 +31,19 @@ from ..validation import check_data, check_fitted, check_int, check_n_clusters, 
 __all__ = ["MODELS", "spatial_kernel", "spherical_kernel", "linear_kernel", "proximity",
            "kohonen_step", "line_angle", "KohonenNetwork", "DynamicKernels", "make_lines", "make_directions"]
 
-from .kernels import (MODELS, kohonen_step, line_angle, linear_kernel, proximity,  # noqa: F401 (re-exported)
-                      spatial_kernel, spherical_kernel, _check_model, _optimal_kernels, _kernel_shift, _init_kernels)
+from .kernels import (  # noqa: F401 (re-exported)
+    MODELS,
+    _check_model,
+    _init_kernels,
+    _kernel_shift,
+    _optimal_kernels,
+    kohonen_step,
+    line_angle,
+    linear_kernel,
+    proximity,
+    spatial_kernel,
+    spherical_kernel,
+)
 
 
 class _KernelMixin(TransformerMixin, ClusterMixin, BaseEstimator):

@@ -276,7 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "_worker":
         return _worker_main(argv[1:])
-    parser = argparse.ArgumentParser(prog="python -m course_utils.instructor.autograde", description="Grade a folder of submissions.")
+    parser = argparse.ArgumentParser(prog="python -m course_utils.instructor.autograde",
+                                     description="Grade a folder of submissions.")
     parser.add_argument("submissions")
     parser.add_argument("--out", default="grades.csv")
     parser.add_argument("--cell-timeout", type=int, default=120)

@@ -203,7 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     int
         The exit status.
     """
-    parser = argparse.ArgumentParser(prog="python -m course_utils.instructor.grading", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m course_utils.instructor.grading",
+                                     description=__doc__.split("\n")[0])
     parser.add_argument("--course", type=Path, default=None, help="the course folder (default: the current directory)")
     sub = parser.add_subparsers(dest="cmd", required=True)
     ex = sub.add_parser("exercises", help="regenerate exercises/ from solutions/")

@@ -47,7 +47,8 @@ JQUERY = "jquery/dist/jquery.min.js"
 MATHJAX = "mathjax/MathJax.js"
 MATHJAX_CONFIG = "?config=TeX-AMS_CHTML-full,Safe"
 _PRUNE = ("mathjax/unpacked", "mathjax/test")  # not loaded by a deck (26 MB)
-_REMOTE = re.compile(r"""<(?:script|link|img|iframe|source)\b[^>]*?\b(?:src|href)\s*=\s*["']?((?:https?:)?//[^"'\s>]*)""",
+_REMOTE = re.compile(r"""<(?:script|link|img|iframe|source)\b[^>]*?\b(?:src|href)\s*=\s*["']?"""
+                     r"""((?:https?:)?//[^"'\s>]*)""",
                      re.I)
 
 

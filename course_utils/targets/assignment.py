@@ -15,8 +15,8 @@ import numpy as np
 from keras import ops
 
 from ..validation import check_data
-from .graph_losses import knn_graph
 from .base import ClusteringLoss, _to_backend
+from .graph_losses import knn_graph
 
 __all__ = ["Graph", "make_graph", "target_loss", "check_target"]
 

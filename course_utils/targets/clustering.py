@@ -37,13 +37,13 @@ import keras
 import numpy as np
 from keras import ops
 
+from ..validation import check_data, check_int, check_n_clusters, check_n_neighbors
 from . import graph_losses as gl
 from . import losses as L
 from .assignment import Graph, target_loss
 from .losses import ClusteringLoss
 from .models import _check_units, assignment_network, centroid_network
 from .train import _predict, fit_clustering
-from ..validation import check_data, check_int, check_n_clusters, check_n_neighbors
 
 __all__ = ["cluster", "fit_cluster", "ClusterResult", "Graph", "DEFAULTS", "OBJECTIVES",
            "embedding_network"]

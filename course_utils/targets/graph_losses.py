@@ -23,8 +23,8 @@ import numpy as np
 from keras import ops
 from scipy import sparse as sp
 
-from .base import EPS, ClusteringLoss, _check_nearness, _to_backend
 from ..validation import check_data, check_int, check_n_clusters, check_n_neighbors, check_positive
+from .base import EPS, ClusteringLoss, _check_nearness, _to_backend
 
 __all__ = ["knn_graph", "GraphLoss", "ncut_loss", "spectral_loss", "iic_loss", "embedding_labels"]
 
