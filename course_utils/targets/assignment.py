@@ -3,7 +3,8 @@
 A student target is a plain function ``fn(P, graph) -> scalar`` of the soft memberships ``P``
 (N, K tensor, rows sum to 1) and a :class:`Graph` (``graph.X``, ``graph.W``, ``graph.degree``,
 ``graph.n_clusters``), written with :mod:`keras.ops`. :func:`target_loss` turns it into a Keras
-loss after :func:`check_target` tried it on random memberships. Scoring a target (training it and
+loss after :func:`check_target` tried it on random memberships (that check needs the TensorFlow
+backend, the course's; the built-in targets run under any Keras backend). Scoring a target (training it and
 turning the ARI into points) is the grader's job: :mod:`course_utils.instructor.scoring`.
 """
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import keras
 import numpy as np
 from keras import ops
 
@@ -82,7 +84,27 @@ def target_loss(fn: Callable, Xs, W, n_clusters: int, *, output: str = "membersh
 
 
 def check_target(loss: _TargetLoss) -> str:
-    """Evaluate the target on random memberships; return '' if it is usable, else why not."""
+    """Evaluate the target on random memberships; return '' if it is usable, else why not.
+
+    It takes the target's gradient with TensorFlow's ``GradientTape``, so it needs the TensorFlow
+    backend (the course's, ``KERAS_BACKEND=tensorflow``); the built-in target functions of
+    :mod:`course_utils.targets.losses` and :mod:`course_utils.targets.graph_losses` run under any
+    Keras backend.
+
+    Parameters
+    ----------
+    loss : ClusteringLoss
+        A loss made by :func:`target_loss` (it holds the target ``fn`` and its :class:`Graph`).
+
+    Returns
+    -------
+    str
+        ``''`` when the target returns a finite scalar whose gradient with respect to ``P`` is
+        finite and not zero; otherwise a sentence saying what to fix.
+    """
+    if keras.backend.backend() != "tensorflow":
+        return (f"checking a custom target needs the TensorFlow backend (KERAS_BACKEND=tensorflow), "
+                f"not {keras.backend.backend()!r}.")
     rng = np.random.default_rng(0)
     n, k = loss.n_samples, loss.output_dim
     z = rng.normal(size=(n, k)) * 2

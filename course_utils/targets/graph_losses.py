@@ -34,17 +34,23 @@ def knn_graph(X, n_neighbors: int = 10, *, weights: str = "connectivity") -> sp.
 
     Parameters
     ----------
-    X : array (N, D)
-    n_neighbors : int — each point is joined to its ``n_neighbors`` nearest points; the graph is
-        symmetrised (an edge when either point is among the other's neighbours).
-    weights : {"connectivity", "gaussian"}
+    X : array-like of shape (N, D)
+        The data.
+    n_neighbors : int
+        Each point is joined to its ``n_neighbors`` nearest points; the graph is symmetrised (an
+        edge when either point is among the other's neighbours).
+    weights : {"connectivity", "gaussian", "snn"}
         ``"connectivity"``: every edge weighs 1 (no scale to choose). ``"gaussian"``: self-tuning
         weights ``exp(−d²ᵢⱼ / (σᵢ σⱼ))`` with ``σᵢ`` the distance to point i's k-th neighbour
-        (Zelnik-Manor & Perona), so dense and sparse regions are treated alike.
+        (Zelnik-Manor & Perona), so dense and sparse regions are treated alike. ``"snn"``
+        (shared nearest neighbours, what :func:`course_utils.cluster` uses by default): an edge
+        weighs ``(s / (k + 1))²``, ``s`` the number of points in both k-neighbourhoods (each point
+        counted in its own), so an edge across a thin bridge between two groups weighs little.
 
     Returns
     -------
-    scipy.sparse.csr_matrix (N, N), symmetric, non-negative, zero diagonal; memory O(N·k).
+    scipy.sparse.csr_matrix
+        Shape (N, N), symmetric, non-negative, zero diagonal; memory O(N·k).
     """
     from sklearn.neighbors import kneighbors_graph
 
@@ -194,7 +200,8 @@ class _IICLoss(GraphLoss):
         J = (J + ops.transpose(J)) / 2.0
         J = ops.maximum(J, EPS)
         pi = ops.sum(J, axis=1)
-        # I = Σ J log J − (1 + w) Σ J log(p_i p_j) … written as in IIC: λ weights the marginals
+        # I = Σ J log J − w Σ J log(p_i p_j), w = entropy_weight (w = 1: the mutual information;
+        # w > 1 weights the marginals more, as in the IIC paper)
         mi = ops.sum(J * (ops.log(J) - self.entropy_weight * (ops.log(ops.expand_dims(pi, 1))
                                                               + ops.log(ops.expand_dims(pi, 0)))))
         return -mi

@@ -6,7 +6,9 @@ network's output ``y_pred`` for the **whole data set as one batch**, in the data
 (:func:`course_utils.targets.train.fit_clustering` guarantees both).
 
 Everything inside the losses is written with :mod:`keras.ops`, so they run under any Keras
-backend. The matrix forms here never build the lecture's ``(N, N, K)`` broadcast:
+backend (a sparse nearness matrix stays sparse under TensorFlow and JAX; other backends get a dense
+copy). Checking a *custom* target (:func:`course_utils.targets.assignment.check_target`) needs
+TensorFlow. The matrix forms here never build the lecture's ``(N, N, K)`` broadcast:
 
 * :func:`centroid_loss` — mean squared distance of each point to the nearest of the K centres
   that the network emits (lecture 02).
