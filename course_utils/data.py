@@ -20,6 +20,21 @@ def blobs(n_samples: int = 300, n_clusters: int = 3, *, n_features: int = 2, box
 
     The lecture defaults are ``blobs()`` (300 points, box ±10) and ``blobs(500, box=15)``.
 
+    Parameters
+    ----------
+    n_samples : int
+        Number of points (at least 2).
+    n_clusters : int
+        Number of blobs, in ``[1, n_samples]``.
+    n_features : int
+        Dimension of the points.
+    box : float
+        The blob centres are drawn uniformly in ``[-box, box]`` on every axis.
+    cluster_std : float
+        Standard deviation of every blob.
+    random_state : int
+        Seed.
+
     Returns
     -------
     X : ndarray (n_samples, n_features)
@@ -36,7 +51,23 @@ def blobs(n_samples: int = 300, n_clusters: int = 3, *, n_features: int = 2, box
 
 
 def moons(n_samples: int = 500, *, noise: float = 0.1, random_state: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Two interleaving half circles (lecture 05's assignment): ``make_moons(noise=0.1)``."""
+    """Two interleaving half circles (lecture 05's assignment): ``make_moons(noise=0.1)``.
+
+    Parameters
+    ----------
+    n_samples : int
+        Number of points (at least 2).
+    noise : float
+        Standard deviation of the Gaussian noise added to the points.
+    random_state : int
+        Seed.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 2)
+    y : ndarray of shape (n_samples,)
+        The moon of each point (0 or 1).
+    """
     n_samples = check_int(n_samples, "n_samples", minimum=2)
     noise = check_positive(noise, "noise", strict=False)
     return datasets.make_moons(n_samples=n_samples, noise=noise, random_state=random_state)
@@ -44,7 +75,25 @@ def moons(n_samples: int = 500, *, noise: float = 0.1, random_state: int = 0) ->
 
 def circles(n_samples: int = 500, *, noise: float = 0.1, factor: float = 0.2,
             random_state: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Two concentric circles (lecture 05): ``make_circles(noise=0.1, factor=0.2)``."""
+    """Two concentric circles (lecture 05): ``make_circles(noise=0.1, factor=0.2)``.
+
+    Parameters
+    ----------
+    n_samples : int
+        Number of points (at least 2).
+    noise : float
+        Standard deviation of the Gaussian noise added to the points.
+    factor : float
+        Radius of the inner circle relative to the outer one, in (0, 1).
+    random_state : int
+        Seed.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 2)
+    y : ndarray of shape (n_samples,)
+        The circle of each point (0 outer, 1 inner).
+    """
     n_samples = check_int(n_samples, "n_samples", minimum=2)
     noise = check_positive(noise, "noise", strict=False)
     if not 0 < factor < 1:
@@ -87,6 +136,20 @@ def standardize(X, *, return_params: bool = False):
 
     With ``return_params=True`` also return ``(mean, std)`` to map centres back:
     ``centers * std + mean``.
+
+    Parameters
+    ----------
+    X : array-like of shape (N, D)
+        The data.
+    return_params : bool
+        Also return the column means and standard deviations.
+
+    Returns
+    -------
+    Xs : ndarray of shape (N, D)
+        The standardised data.
+    mean, std : ndarray of shape (D,)
+        Only with ``return_params=True`` (then the result is ``(Xs, mean, std)``).
     """
     X = check_data(X)
     mean = X.mean(axis=0)

@@ -21,6 +21,13 @@ def sums_of_squares(X, labels) -> dict[str, float | np.ndarray]:
     ``total = within + between``: minimising the within-cluster sum of squares (WCSS) is the
     same as maximising the between-cluster sum of squares.
 
+    Parameters
+    ----------
+    X : array-like of shape (N, D)
+        The data.
+    labels : array-like of shape (N,)
+        The cluster of each point.
+
     Returns
     -------
     dict with ``withinss`` (per cluster, in sorted label order), ``tot_withinss``, ``betweenss``,
@@ -43,6 +50,18 @@ def matched_accuracy(true, labels) -> float:
 
     Cluster ids are arbitrary, so plain accuracy would punish a correct clustering whose
     clusters are numbered differently. SciPy's ``linear_sum_assignment`` finds the renaming.
+
+    Parameters
+    ----------
+    true : array-like of shape (N,)
+        The true classes.
+    labels : array-like of shape (N,)
+        The clusters found.
+
+    Returns
+    -------
+    float
+        The fraction of points whose (renamed) cluster is their class.
     """
     true = check_labels(true, name="true")
     labels = check_labels(labels, len(true))
@@ -53,6 +72,15 @@ def matched_accuracy(true, labels) -> float:
 
 def report(X, labels, true=None) -> dict[str, float]:
     """Measures of a clustering: internal ones always, external ones when ``true`` is given.
+
+    Parameters
+    ----------
+    X : array-like of shape (N, D)
+        The data.
+    labels : array-like of shape (N,)
+        The cluster of each point.
+    true : array-like of shape (N,), optional
+        The true classes; adds the external measures.
 
     Returns
     -------

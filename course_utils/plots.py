@@ -29,10 +29,26 @@ def scatter_clusters(X, labels=None, *, centers=None, true_centers=None, ax=None
 
     Parameters
     ----------
-    X : array (N, 2)
-    labels : array (N,), optional — cluster ids; all points black if omitted
-    centers : array (K, 2), optional — learned centres, drawn as large crosses
-    true_centers : array (K, 2), optional — the centres the data were drawn around, red stars
+    X : array-like of shape (N, 2)
+        The points.
+    labels : array-like of shape (N,), optional
+        Cluster ids; all points black if omitted.
+    centers : array-like of shape (K, 2), optional
+        Learned centres, drawn as large crosses.
+    true_centers : array-like of shape (K, 2), optional
+        The centres the data were drawn around, drawn as red stars.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (default: a new 6 × 6 figure).
+    title : str, optional
+        The axes' title.
+    s : float
+        Marker size of the points.
+    legend : bool
+        Show a legend of the clusters.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
     """
     X = check_data(X)
     if X.shape[1] != 2:
@@ -67,6 +83,28 @@ def plot_loss(history, *, ax=None, title: str = "Target function during training
 
     ``every``: how many steps each recorded value stands for (the x-axis counts steps), e.g. 10
     when every Keras epoch ran the full batch 10 times.
+
+    Parameters
+    ----------
+    history : keras.callbacks.History, dict or sequence of float
+        The recorded losses (a dict needs a ``"loss"`` entry).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (default: a new 6 × 6 figure).
+    title : str
+        The axes' title.
+    log : bool
+        Logarithmic y-axis.
+    label : str, optional
+        Legend entry of the curve.
+    every : int
+        How many steps each recorded value stands for (the x-axis counts steps), e.g. 10 when every
+        Keras epoch ran the full batch 10 times.
+    xlabel : str
+        Label of the x-axis.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
     """
     check_int(every, "every", minimum=1)
     if hasattr(history, "history"):
@@ -91,6 +129,16 @@ def membership_colors(P) -> np.ndarray:
     """Map soft memberships (N, K≤3) to RGB colours: pure red/green/blue = certain, mixtures = unsure.
 
     With K = 2 the third channel is 0; a point with p = (0.5, 0.5) is olive, between red and green.
+
+    Parameters
+    ----------
+    P : array-like of shape (N, K), K <= 3
+        Soft memberships (rows on the simplex).
+
+    Returns
+    -------
+    ndarray of shape (N, 3)
+        RGB colours in [0, 1].
     """
     P = check_proba(P)
     if P.shape[1] > 3:
@@ -101,7 +149,25 @@ def membership_colors(P) -> np.ndarray:
 
 
 def plot_memberships(X, P, *, ax=None, title: str | None = None, s: float = 18):
-    """Scatter 2-D points coloured by their membership probabilities (see :func:`membership_colors`)."""
+    """Scatter 2-D points coloured by their membership probabilities (see :func:`membership_colors`).
+
+    Parameters
+    ----------
+    X : array-like of shape (N, 2)
+        The points.
+    P : array-like of shape (N, K), K <= 3
+        Their soft memberships.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (default: a new 6 × 6 figure).
+    title : str, optional
+        The axes' title.
+    s : float
+        Marker size of the points.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
     X = check_data(X, n_features=2)
     rgb = membership_colors(P)
     if rgb.shape[0] != X.shape[0]:
@@ -116,6 +182,17 @@ def plot_memberships(X, P, *, ax=None, title: str | None = None, s: float = 18):
 
 def panel_grid(n_panels: int, *, ncols: int = 3, size: float = 4.0, titles: Sequence[str] | None = None):
     """A figure with ``n_panels`` square axes in rows of ``ncols`` (unused cells hidden).
+
+    Parameters
+    ----------
+    n_panels : int
+        Number of axes needed.
+    ncols : int
+        Axes per row.
+    size : float
+        Width and height of one axes, in inches.
+    titles : sequence of str, optional
+        A title for each axes.
 
     Returns
     -------

@@ -81,7 +81,23 @@ def check_data(X: Any, *, name: str = "X", ndim: int = 2, min_samples: int = 1,
 
 def check_n_clusters(n_clusters: Any, X: np.ndarray | None = None, *, minimum: int = 1,
                      name: str = "n_clusters") -> int:
-    """Return ``n_clusters`` as an int in ``[minimum, number of distinct rows of X]``."""
+    """Return ``n_clusters`` as an int in ``[minimum, number of distinct rows of X]``.
+
+    Parameters
+    ----------
+    n_clusters : Any
+        The number of clusters asked for.
+    X : ndarray, optional
+        The data; ``n_clusters`` may not exceed its number of distinct rows.
+    minimum : int
+        The fewest clusters that make sense for the caller.
+    name : str
+        How the argument is called in the error message.
+
+    Returns
+    -------
+    int
+    """
     if isinstance(n_clusters, bool) or not isinstance(n_clusters, (int, np.integer)):
         raise ValueError(f"{name} must be an integer, got {n_clusters!r} ({type(n_clusters).__name__}).")
     k = int(n_clusters)
@@ -97,7 +113,21 @@ def check_n_clusters(n_clusters: Any, X: np.ndarray | None = None, *, minimum: i
 
 
 def check_labels(labels: Any, n_samples: int | None = None, *, name: str = "labels") -> np.ndarray:
-    """Return ``labels`` as a 1-D integer array (of length ``n_samples`` if given)."""
+    """Return ``labels`` as a 1-D integer array (of length ``n_samples`` if given).
+
+    Parameters
+    ----------
+    labels : Any
+        One cluster id per point (integers, or floats that are whole numbers).
+    n_samples : int, optional
+        The number of points the labels must cover.
+    name : str
+        How the argument is called in the error message.
+
+    Returns
+    -------
+    ndarray of shape (n_samples,)
+    """
     arr = np.asarray(labels)
     if arr.ndim != 1:
         raise ValueError(f"{name} must be 1-D (one label per point), got shape {arr.shape}.")
@@ -112,7 +142,21 @@ def check_labels(labels: Any, n_samples: int | None = None, *, name: str = "labe
 
 
 def check_positive(value: Any, name: str, *, strict: bool = True) -> float:
-    """Return ``value`` as a float that is > 0 (or >= 0 when ``strict`` is False)."""
+    """Return ``value`` as a float that is > 0 (or >= 0 when ``strict`` is False).
+
+    Parameters
+    ----------
+    value : Any
+        The number to check.
+    name : str
+        How the argument is called in the error message.
+    strict : bool
+        Refuse 0 as well.
+
+    Returns
+    -------
+    float
+    """
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -123,7 +167,21 @@ def check_positive(value: Any, name: str, *, strict: bool = True) -> float:
 
 
 def check_proba(P: Any, *, name: str = "P", n_samples: int | None = None) -> np.ndarray:
-    """Return soft memberships ``P`` (N, K) with rows on the simplex, or raise ``ValueError``."""
+    """Return soft memberships ``P`` (N, K) with rows on the simplex, or raise ``ValueError``.
+
+    Parameters
+    ----------
+    P : Any
+        The memberships, one row per point.
+    name : str
+        How the argument is called in the error message.
+    n_samples : int, optional
+        The number of rows ``P`` must have.
+
+    Returns
+    -------
+    ndarray of shape (N, K)
+    """
     arr = check_data(P, name=name)
     if n_samples is not None and arr.shape[0] != n_samples:
         raise ValueError(f"{name} has {arr.shape[0]} rows but the data has {n_samples}.")
