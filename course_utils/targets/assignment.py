@@ -47,6 +47,19 @@ def make_graph(X, n_neighbors: int = 10, *, weights: str = "snn"):
 
     Useful to try a target by hand: ``fn(P, make_graph(X))``. (:func:`score_target` standardises
     ``X`` first and builds the graph itself.)
+
+    Parameters
+    ----------
+    X : array-like of shape (N, D)
+        The data (at least 3 points).
+    n_neighbors : int
+        Neighbours of each point in the kNN graph.
+    weights : {"snn", "connectivity", "gaussian"}
+        Edge weights (see :func:`course_utils.targets.graph_losses.knn_graph`).
+
+    Returns
+    -------
+    Graph
     """
     X = check_data(X, min_samples=3)
     W = knn_graph(X, n_neighbors, weights=weights)
@@ -72,6 +85,23 @@ def target_loss(fn: Callable, Xs, W, n_clusters: int, *, output: str = "membersh
 
     ``output`` says what ``P`` will be: ``"memberships"`` (rows of a softmax) or ``"embedding"``
     (any real numbers, the output of a linear layer).
+
+    Parameters
+    ----------
+    fn : callable
+        The target ``fn(P, graph) -> scalar``, written with :mod:`keras.ops`.
+    Xs : array-like of shape (N, D)
+        The (standardised) data the network is trained on.
+    W : scipy.sparse matrix of shape (N, N)
+        The kNN graph of ``Xs``.
+    n_clusters : int
+        Number of columns of ``P``.
+    output : {"memberships", "embedding"}
+        What ``P`` will be.
+
+    Returns
+    -------
+    ClusteringLoss
     """
     if not callable(fn):
         raise ValueError(f"the target must be a function fn(P, graph), got {fn!r}.")

@@ -119,7 +119,23 @@ def _with_fourier(net_builder: Callable[[int, int], keras.Model], dim: int, four
 
 
 def embedding_network(dim: int, out_dim: int, hidden=(32, 32), *, seed: int | None = None) -> keras.Model:
-    """``Dense(hidden, relu)…  → Dense(out_dim)`` (linear): the SpectralNet embedding network."""
+    """``Dense(hidden, relu)…  → Dense(out_dim)`` (linear): the SpectralNet embedding network.
+
+    Parameters
+    ----------
+    dim : int
+        Number of input features.
+    out_dim : int
+        Size of the embedding.
+    hidden : int or sequence of int
+        Widths of the hidden ReLU layers.
+    seed : int, optional
+        Seed of the initial weights.
+
+    Returns
+    -------
+    keras.Model
+    """
     units = _check_units(hidden)
     init = (lambda i: keras.initializers.GlorotUniform(seed=None if seed is None else seed + i))
     layers = [keras.Input((dim,))]
@@ -179,7 +195,27 @@ def _graph(Xs: np.ndarray, opts: dict):
 
 
 def make_loss(objective, X: np.ndarray, Xs: np.ndarray, k: int, opts: dict) -> tuple[ClusteringLoss, Callable]:
-    """The target function of ``objective`` and a builder ``build(seed) -> network`` for it."""
+    """The target function of ``objective`` and a builder ``build(seed) -> network`` for it.
+
+    Parameters
+    ----------
+    objective : str or callable
+        A name of :data:`OBJECTIVES` or a custom target ``fn(P, graph)``.
+    X : ndarray of shape (N, D)
+        The data (the centroid target uses it as given).
+    Xs : ndarray of shape (N, D)
+        The standardised data (for the graph and the nearness matrix).
+    k : int
+        The number of clusters.
+    opts : dict
+        The objective's options, defaults filled in.
+
+    Returns
+    -------
+    loss : ClusteringLoss
+    build : callable
+        ``build(seed) -> keras.Model``.
+    """
     dim = X.shape[1]
     if objective == "centroid":
         return (L.centroid_loss(X, k),

@@ -235,6 +235,24 @@ def embedding_labels(loss: ClusteringLoss, Y, n_clusters: int, *, seed: int = 0,
     the embedding tight points on the sphere. ``Y`` is the output on the points the loss was
     built for; with ``Y_new`` (the same network's output on other points — SpectralNet's
     out-of-sample extension) the same linear map and the same k-means centres label those.
+
+    Parameters
+    ----------
+    loss : ClusteringLoss
+        The spectral loss the network was trained with (it holds the graph's degrees).
+    Y : array-like of shape (N, dim)
+        The network's output on the points the loss was built for.
+    n_clusters : int
+        Number of clusters for k-means.
+    seed : int
+        Seed of k-means.
+    Y_new : array-like of shape (M, dim), optional
+        The same network's output on other points, labelled with the same map and centres.
+
+    Returns
+    -------
+    ndarray of shape (N,) or (M,)
+        The labels of ``Y`` (or of ``Y_new`` when given).
     """
     from sklearn.cluster import KMeans
 

@@ -48,6 +48,17 @@ def squared_distances(X, Y=None) -> np.ndarray:
 
     Uses ``‖x‖² + ‖y‖² − 2 x·y`` (memory O(N·M), not the lecture's (N, N, D) broadcast) and
     clips the round-off negatives to 0; the diagonal of ``squared_distances(X)`` is exactly 0.
+
+    Parameters
+    ----------
+    X : array-like of shape (N, D)
+        The points.
+    Y : array-like of shape (M, D), optional
+        Other points (default: ``X``).
+
+    Returns
+    -------
+    ndarray of shape (N, M)
     """
     X = check_data(X)
     same = Y is None
@@ -60,20 +71,56 @@ def squared_distances(X, Y=None) -> np.ndarray:
 
 
 def rational(d, a: float = 0.01) -> np.ndarray:
-    """Nearness ``a / (d + a)`` of squared distance ``d``: 1 at d = 0, ½ at d = a, → 0 far away."""
+    """Nearness ``a / (d + a)`` of squared distance ``d``: 1 at d = 0, ½ at d = a, → 0 far away.
+
+    Parameters
+    ----------
+    d : array-like
+        Squared distances.
+    a : float
+        The squared distance at which the nearness is ½.
+
+    Returns
+    -------
+    ndarray
+    """
     a = check_positive(a, "a")
     d = np.asarray(d, dtype=np.float64)
     return a / (d + a)
 
 
 def gaussian(d, beta: float = 10.0) -> np.ndarray:
-    """Nearness ``exp(−beta·d)`` of squared distance ``d`` (the lecture uses beta = 10)."""
+    """Nearness ``exp(−beta·d)`` of squared distance ``d`` (the lecture uses beta = 10).
+
+    Parameters
+    ----------
+    d : array-like
+        Squared distances.
+    beta : float
+        Decay rate.
+
+    Returns
+    -------
+    ndarray
+    """
     beta = check_positive(beta, "beta")
     return np.exp(-beta * np.asarray(d, dtype=np.float64))
 
 
 def threshold(d, t: float = 0.1) -> np.ndarray:
-    """Hard nearness: 1 where the squared distance ``d <= t``, else 0."""
+    """Hard nearness: 1 where the squared distance ``d <= t``, else 0.
+
+    Parameters
+    ----------
+    d : array-like
+        Squared distances.
+    t : float
+        The largest squared distance that counts as near.
+
+    Returns
+    -------
+    ndarray
+    """
     t = check_positive(t, "t", strict=False)
     return (np.asarray(d, dtype=np.float64) <= t).astype(np.float64)
 
@@ -89,7 +136,8 @@ def nearness_matrix(X, kernel: str | Callable = "rational", *, n_neighbors: int 
 
     Parameters
     ----------
-    X : array (N, D)
+    X : array-like of shape (N, D)
+        The data.
     kernel : {"rational", "gaussian", "threshold", "eye"} or callable
         A callable maps an array of squared distances to nearness values in [0, ∞) and must
         give 0 for far points. ``"eye"`` ignores the distances: ``M = I`` (each point is near

@@ -178,23 +178,40 @@ def fit_clustering(model: keras.Model, X, loss: Callable, *, epochs: int = 300,
 
     Parameters
     ----------
-    model : keras.Model — e.g. from :mod:`course_utils.targets.models`
-    X : array (N, D) — the data; its rows are the one batch, in this order
-    loss : callable ``loss(y_true, y_pred)`` — a target function, e.g. from :mod:`course_utils.targets.losses`
-    epochs : int — the most full-batch steps to take
-    optimizer, learning_rate — a Keras optimizer or its name; ``learning_rate`` overrides the default
-    patience : int, optional — stop when the loss has not improved by ``min_delta`` for about
-        this many epochs (Keras ``EarlyStopping(monitor="loss")``, checked every block of
-        ``steps_per_execution`` epochs on the block's mean loss). None: never stop early.
-    steps_per_execution : int — the most steps run per call into the compiled graph; the block
-        actually used is the largest divisor of ``epochs`` (and of the snapshot epochs) not above it.
-    snapshots : epochs at which to keep the model's output on X (``history.snapshots[epoch]``);
-        0 is the untrained network.
-    callbacks : more Keras callbacks (called once per block).
-    progress, live_plot : a progress bar / a live loss curve in JupyterLab (ipywidgets); ignored
-        outside a notebook and under pytest or ``COURSE_UTILS_QUIET``.
-    record_steps : record the loss of every epoch (costs one more loss evaluation per step);
-        False keeps only the per-block means.
+    model : keras.Model
+        E.g. from :mod:`course_utils.targets.models`.
+    X : array-like of shape (N, D)
+        The data; its rows are the one batch, in this order.
+    loss : callable
+        A target function ``loss(y_true, y_pred)``, e.g. from :mod:`course_utils.targets.losses`.
+    epochs : int
+        The most full-batch steps to take.
+    optimizer : str or keras.optimizers.Optimizer
+        A Keras optimizer or its name.
+    learning_rate : float, optional
+        Overrides the optimizer's default.
+    patience : int, optional
+        Stop when the loss has not improved by ``min_delta`` for about this many epochs (Keras
+        ``EarlyStopping(monitor="loss")``, checked every block of ``steps_per_execution`` epochs on
+        the block's mean loss). None: never stop early.
+    min_delta : float
+        The smallest improvement that counts, for ``patience``.
+    steps_per_execution : int
+        The most steps run per call into the compiled graph; the block actually used is the largest
+        divisor of ``epochs`` (and of the snapshot epochs) not above it.
+    snapshots : sequence of int
+        Epochs at which to keep the model's output on X (``history.snapshots[epoch]``); 0 is the
+        untrained network.
+    callbacks : sequence of keras.callbacks.Callback
+        More Keras callbacks (called once per block).
+    progress : bool
+        A progress bar in JupyterLab (ipywidgets); ignored outside a notebook and under pytest or
+        ``COURSE_UTILS_QUIET``.
+    live_plot : bool
+        A live loss curve in JupyterLab, under the same conditions.
+    record_steps : bool
+        Record the loss of every epoch (costs one more loss evaluation per step); False keeps only
+        the per-block means.
 
     Returns
     -------
@@ -268,14 +285,40 @@ def fit_clustering(model: keras.Model, X, loss: Callable, *, epochs: int = 300,
 
 
 def predict_memberships(model: keras.Model, X) -> np.ndarray:
-    """The memberships ``P`` (N, K) an assignment network gives to the points of ``X``."""
+    """The memberships ``P`` (N, K) an assignment network gives to the points of ``X``.
+
+    Parameters
+    ----------
+    model : keras.Model
+        An assignment network.
+    X : array-like of shape (N, D)
+        The points.
+
+    Returns
+    -------
+    ndarray of shape (N, K)
+    """
     in_dim, _ = _model_dims(model)
     X = check_data(X, n_features=in_dim)
     return _predict(model, X.astype(np.float32))
 
 
 def predict_centers(model: keras.Model, X, n_clusters: int) -> np.ndarray:
-    """A centroid network's centres: the mean of its output over ``X``, reshaped to (K, D)."""
+    """A centroid network's centres: the mean of its output over ``X``, reshaped to (K, D).
+
+    Parameters
+    ----------
+    model : keras.Model
+        A centroid network.
+    X : array-like of shape (N, D)
+        The data it was trained on.
+    n_clusters : int
+        K.
+
+    Returns
+    -------
+    ndarray of shape (K, D)
+    """
     in_dim, out_dim = _model_dims(model)
     X = check_data(X, n_features=in_dim)
     k = check_n_clusters(n_clusters)
@@ -286,7 +329,19 @@ def predict_centers(model: keras.Model, X, n_clusters: int) -> np.ndarray:
 
 
 def inertia(X, centers) -> float:
-    """k-means inertia: the sum over points of the squared distance to the nearest centre."""
+    """k-means inertia: the sum over points of the squared distance to the nearest centre.
+
+    Parameters
+    ----------
+    X : array-like of shape (N, D)
+        The data.
+    centers : array-like of shape (K, D)
+        The centres.
+
+    Returns
+    -------
+    float
+    """
     from .losses import squared_distances
 
     X = check_data(X)
@@ -299,6 +354,19 @@ def predict_labels(model: keras.Model, X, *, centers=None) -> np.ndarray:
 
     For a centroid network pass ``centers=predict_centers(model, X, n_clusters)``; without
     ``centers`` the model's output must be memberships (rows summing to 1).
+
+    Parameters
+    ----------
+    model : keras.Model
+        An assignment network, or a centroid network when ``centers`` is given.
+    X : array-like of shape (N, D)
+        The points.
+    centers : array-like of shape (K, D), optional
+        A centroid network's centres (:func:`predict_centers`).
+
+    Returns
+    -------
+    ndarray of shape (N,)
     """
     X = check_data(X)
     if centers is not None:
