@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -243,10 +244,46 @@ def test_a_module_that_needs_another_imported_first_is_caught(tmp_path):
     assert proc.returncode == 1 and "cyc.a" in proc.stdout and "cyc.b" not in proc.stdout
 
 
+# Modules edited on other branches at the same time (Numba in the k-means steps, an OS sandbox in the
+# grader): their docstrings get numpydoc Parameters sections after those branches land, so that this
+# branch does not rewrite their bodies.
+DOCSTRINGS_PENDING = {"course_utils.estimators.kmeans", "course_utils.estimators._sequential",
+                      "course_utils.estimators._lloyd_steps", "course_utils.instructor.grading",
+                      "course_utils.instructor.autograde", "course_utils.instructor._guard"}
+# In course_utils.targets.clustering the lead changes fit_cluster at the same time.
+FUNCTIONS_PENDING = {"course_utils.targets.clustering": {"fit_cluster"}}
+
+
+def _documented(doc: str, name: str) -> bool:
+    """numpydoc: the parameter has its own entry ``name : type`` (or ``*args``/``**kwargs`` alone)."""
+    return re.search(rf"^\s*\*{{0,2}}{re.escape(name)}\s*(:.*)?$", doc, re.M) is not None
+
+
+def test_the_docstring_reader_wants_one_entry_per_parameter():
+    assert _documented("Parameters\n----------\nX : array\n    The data.", "X")
+    assert not _documented("Parameters\n----------\nX, y : arrays", "y")
+    assert not _documented("X : array — the data; y is ignored", "y")
+
+
 @pytest.mark.parametrize("module", sorted(MODULES))
-def test_public_functions_have_numpy_docstrings(module):
-    """Each public function and class of the module has a docstring (numpydoc's first rule)."""
+def test_public_functions_have_numpydoc_parameters(module):
+    """Every public function and class has a docstring; a function's lists each parameter once."""
     tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
-    missing = [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))
-               and not n.name.startswith("_") and not ast.get_docstring(n)]
-    assert not missing, f"{module}: public functions without a docstring: {missing}"
+    problems = []
+    for node in tree.body:
+        if not isinstance(node, (ast.FunctionDef, ast.ClassDef)) or node.name.startswith("_"):
+            continue
+        doc = ast.get_docstring(node)
+        if not doc:
+            problems.append(f"{node.name}: no docstring")
+            continue
+        if isinstance(node, ast.ClassDef) or module in DOCSTRINGS_PENDING \
+                or node.name in FUNCTIONS_PENDING.get(module, ()):
+            continue
+        args = node.args
+        names = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+        names += [a.arg for a in (args.vararg, args.kwarg) if a is not None]
+        missing = [n for n in names if not _documented(doc, n)]
+        if missing:
+            problems.append(f"{node.name}: no 'name : type' entry for {missing}")
+    assert not problems, f"{module}: {problems}"

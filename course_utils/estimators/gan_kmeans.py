@@ -64,7 +64,23 @@ GRADIENTS = ("straight-through", "none")
 def lecture_points(n_samples: int = 100, *, low: int = 1, high: int = 10,
                    random_state: int = 0) -> np.ndarray:
     """The seed's data: ``n_samples`` points whose two coordinates are *different* integers in
-    ``[low, high)`` (``random.sample(range(low, high), 2)``), so many points repeat."""
+    ``[low, high)`` (``random.sample(range(low, high), 2)``), so many points repeat.
+
+    Parameters
+    ----------
+    n_samples : int
+        Number of points (at least 1).
+    low : int
+        Smallest coordinate.
+    high : int
+        One more than the largest coordinate (at least two integers in ``[low, high)``).
+    random_state : int
+        Seed.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, 2)
+    """
     for name, v in (("n_samples", n_samples), ("low", low), ("high", high)):
         check_int(v, name)
     if n_samples < 1 or high - low < 2:
@@ -82,6 +98,15 @@ def teacher_labels(X, centers, *, tie_tol: float = 1e-9) -> tuple[np.ndarray, np
     ``d2_j - d2_min <= tie_tol * max(1, d2_min)`` for some other centre ``j`` (squared Euclidean
     distances in float64; ``tie_tol=0`` demands exact equality).
 
+    Parameters
+    ----------
+    X : array-like of shape (n, p)
+        The points.
+    centers : array-like of shape (K, p)
+        The centres.
+    tie_tol : float
+        Relative tolerance of the tie test (>= 0).
+
     Returns
     -------
     labels : ndarray (n,) of int — the nearest centre (for a tie, the lowest of the tied indices)
@@ -98,7 +123,21 @@ def teacher_labels(X, centers, *, tie_tol: float = 1e-9) -> tuple[np.ndarray, np
 
 
 def recompute_centers(X, labels, old_centers) -> np.ndarray:
-    """Each centre becomes the mean of the points with its label; an empty cluster keeps its centre."""
+    """Each centre becomes the mean of the points with its label; an empty cluster keeps its centre.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, p)
+        The points.
+    labels : array-like of shape (n,)
+        The label of each point, in ``[0, K)``.
+    old_centers : array-like of shape (K, p)
+        The centres before the update (kept for empty clusters).
+
+    Returns
+    -------
+    ndarray of shape (K, p)
+    """
     X = check_data(X)
     old = check_data(old_centers, name="old_centers", n_features=X.shape[1])
     labels = check_labels(labels, X.shape[0])

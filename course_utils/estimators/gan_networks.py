@@ -32,6 +32,21 @@ def build_generator(n_features: int, n_clusters: int, hidden: int = 32, *,
 
     Weights N(0, 0.1) as in the seed; biases as PyTorch's default. ``seed=None`` leaves Keras'
     own initialisation.
+
+    Parameters
+    ----------
+    n_features : int
+        Input size.
+    n_clusters : int
+        Number of logits.
+    hidden : int
+        Width of the first hidden layer (the second has ``hidden // 2``); at least 2.
+    seed : int, optional
+        Seed of the seed-like initialisation; None keeps Keras' own.
+
+    Returns
+    -------
+    keras.Model
     """
     d = check_int(n_features, "n_features", minimum=1)
     k = check_n_clusters(n_clusters)
@@ -50,6 +65,19 @@ def build_discriminator(input_dim: int = 1, hidden: int = 64, *, seed: int | Non
     ``D = sigmoid(z)`` is the probability that the label came from the teacher; the losses take
     ``z`` so that ``log D = -softplus(-z)`` and ``log(1 - D) = -softplus(z)`` never overflow.
     ``input_dim`` is 1 (the label as a number) or ``1 + n_features`` for ``conditional=True``.
+
+    Parameters
+    ----------
+    input_dim : int
+        1 (the label as a number) or ``1 + n_features`` (``conditional=True``).
+    hidden : int
+        Width of the hidden layer.
+    seed : int, optional
+        Seed of PyTorch's default initialisation; None keeps Keras' own.
+
+    Returns
+    -------
+    keras.Model
     """
     n_in = check_int(input_dim, "input_dim", minimum=1)
     h = check_int(hidden, "hidden", minimum=1)
@@ -61,14 +89,36 @@ def build_discriminator(input_dim: int = 1, hidden: int = 64, *, seed: int | Non
 
 
 def generator_loss(z_fake):
-    """The seed's ``G_loss = mean(log(1 - D(G)))`` from the discriminator's logits (to minimise)."""
+    """The seed's ``G_loss = mean(log(1 - D(G)))`` from the discriminator's logits (to minimise).
+
+    Parameters
+    ----------
+    z_fake : tensor of shape (B,) or (B, 1)
+        The discriminator's logits on the generator's labels.
+
+    Returns
+    -------
+    scalar tensor
+    """
     z = ops.reshape(ops.convert_to_tensor(z_fake), (-1,))
     return -ops.mean(ops.softplus(z))
 
 
 def discriminator_loss(z_real, z_fake):
     """The seed's ``D_loss = -mean(log D(y_used) + log(1 - D(y_G)))`` from logits: the teacher's
-    label (target 1) against the generator's (target 0)."""
+    label (target 1) against the generator's (target 0).
+
+    Parameters
+    ----------
+    z_real : tensor of shape (B,) or (B, 1)
+        The discriminator's logits on the labels used (the teacher's, or the generator's on ties).
+    z_fake : tensor of shape (B,) or (B, 1)
+        The discriminator's logits on the generator's labels.
+
+    Returns
+    -------
+    scalar tensor
+    """
     zr = ops.reshape(ops.convert_to_tensor(z_real), (-1,))
     zf = ops.reshape(ops.convert_to_tensor(z_fake), (-1,))
     return ops.mean(ops.softplus(-zr) + ops.softplus(zf))

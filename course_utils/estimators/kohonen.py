@@ -269,6 +269,21 @@ def make_lines(n_per_line: int = 100, *, angles=(15.0, 75.0, 135.0), points=((-6
     Line ``i`` passes through ``points[i]`` with direction angle ``angles[i]`` (degrees); objects
     are ``p + t c + noise`` with ``t`` uniform in ``[-length/2, length/2]``.
 
+    Parameters
+    ----------
+    n_per_line : int
+        Objects per line (at least 2).
+    angles : sequence of float
+        Direction of each line, in degrees.
+    points : sequence of (float, float)
+        A point of each line.
+    length : float
+        Length of the segment the objects are spread along.
+    noise : float
+        Standard deviation of the Gaussian noise.
+    random_state : int
+        Seed.
+
     Returns
     -------
     X : (n_lines * n_per_line, 2). y : line ids. directions : (n_lines, 2) unit vectors.
@@ -294,6 +309,19 @@ def make_directions(n_per_direction: int = 100, *, angles=(0.0, 50.0, 100.0), sp
     Class ``i`` has direction angle ``angles[i]`` ± ``spread`` degrees (normal) and length
     uniform in ``radius``: the spherical model sees three classes, the spatial one is misled
     by the lengths.
+
+    Parameters
+    ----------
+    n_per_direction : int
+        Objects per class (at least 2).
+    angles : sequence of float
+        Direction of each class, in degrees.
+    spread : float
+        Standard deviation of the directions, in degrees.
+    radius : (float, float)
+        Range of the objects' lengths.
+    random_state : int
+        Seed.
 
     Returns
     -------

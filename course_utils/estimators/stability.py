@@ -28,6 +28,13 @@ def match_classes(members: np.ndarray, threshold: float = 0.9) -> tuple[np.ndarr
     ``threshold`` (1.0 = exactly the same objects). Classes are visited in order; each joins the
     first earlier group whose representative it matches, else starts a new group.
 
+    Parameters
+    ----------
+    members : ndarray of shape (M, N), bool
+        One row per class found in some run: which objects it holds.
+    threshold : float
+        The Jaccard index from which two classes are the same.
+
     Returns
     -------
     group : (M,) int — group id of each class. reps : (G, N) bool — each group's first class.
@@ -138,15 +145,25 @@ def reproducible_classes(X, k_values=range(2, 7), n_runs: int = 100, *, model: s
 
     Parameters
     ----------
-    X : array (N, d).
-    k_values : increasing consecutive ints >= 2 (start with two classes, as the lecture advises).
-    n_runs : classifications per k, each from its own random initial kernels (method of dynamic
+    X : array-like of shape (N, d)
+        The objects.
+    k_values : sequence of int
+        Increasing consecutive ints >= 2 (start with two classes, as the lecture advises).
+    n_runs : int
+        Classifications per k, each from its own random initial kernels (method of dynamic
         kernels, :class:`~course_utils.estimators.kohonen.DynamicKernels`).
-    model : kernel model. init : 'k-means++' (random kernels spread over the data) or 'random'
-        (random objects, as in the lecture).
-    min_frequency : share of the runs in which a class must appear to count as frequent.
-    match_threshold : Jaccard index above which two classes are the same class.
-    random_state : seed of the whole experiment.
+    model : {"spatial", "spherical", "linear"}
+        The kernel model.
+    init : {"k-means++", "random"}
+        Initial kernels: spread over the data, or random objects (as in the lecture).
+    min_frequency : float
+        Share of the runs in which a class must appear to count as frequent.
+    match_threshold : float
+        Jaccard index above which two classes are the same class.
+    max_iter : int
+        The most iterations of each classification.
+    random_state : None, int, numpy.random.RandomState or numpy.random.Generator
+        Seed of the whole experiment.
 
     Returns
     -------
@@ -199,6 +216,13 @@ def make_hierarchical(n_per_blob: int = 60, *, random_state: int = 0) -> tuple[n
     An elongated blob on the left (``1.5 * n_per_blob`` objects) and, far to the right, two
     pairs of tight blobs (``n_per_blob`` each). Expected reading: k=2 and k=3 are stable, k=4 splits one
     pair or the other (about half the runs each), k=5 is stable again.
+
+    Parameters
+    ----------
+    n_per_blob : int
+        Objects per tight blob (at least 2).
+    random_state : int
+        Seed.
 
     Returns
     -------

@@ -38,13 +38,23 @@ def score_target(fn: Callable, X, y, *, name: str = "data", max_points: float = 
 
     Parameters
     ----------
-    fn : the student's target function
-    X, y : data and true labels (``n_clusters = len(unique(y))``)
-    name : how the data set is called in the message
-    max_points : points for a perfect result
-    thresholds : ``(ari, fraction)`` pairs: the first one whose ARI is reached gives
-        ``fraction · max_points``; below all of them: 0.
-    seed, **options : passed to :func:`course_utils.targets.clustering.fit_cluster` (e.g. ``n_neighbors``)
+    fn : callable
+        The student's target function ``fn(P, graph)``.
+    X : array-like of shape (N, D)
+        The data.
+    y : array-like of shape (N,)
+        The true labels (``n_clusters = len(unique(y))``).
+    name : str
+        How the data set is called in the message.
+    max_points : float
+        Points for a perfect result.
+    thresholds : sequence of (float, float)
+        ``(ari, fraction)`` pairs: the first one whose ARI is reached gives ``fraction · max_points``;
+        below all of them: 0.
+    seed : int
+        Passed to :func:`course_utils.targets.clustering.fit_cluster`.
+    **options
+        Passed to :func:`course_utils.targets.clustering.fit_cluster` (e.g. ``n_neighbors``).
 
     Returns
     -------
@@ -72,5 +82,15 @@ def score_target(fn: Callable, X, y, *, name: str = "data", max_points: float = 
 
 
 def total_points(scores: Sequence[TargetScore]) -> float:
-    """Sum of the points of several :class:`TargetScore` (for the last line of a grading cell)."""
+    """Sum of the points of several :class:`TargetScore` (for the last line of a grading cell).
+
+    Parameters
+    ----------
+    scores : sequence of TargetScore
+        The scores to add.
+
+    Returns
+    -------
+    float
+    """
     return round(float(sum(s.points for s in scores)), 3)

@@ -18,7 +18,6 @@ slides`` runs), so that a deck works on a projector laptop with no network:
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import re
 import shutil
@@ -29,6 +28,7 @@ from pathlib import Path
 import nbformat
 
 from .grading import course_folder
+from .widgets import WIDGET_STATE, WIDGET_VIEW, flatten_widgets  # noqa: F401 (re-exported)
 
 # Folders inside the course folder (``--course``; default: the current directory).
 NOTEBOOKS = Path("notebooks")
@@ -38,8 +38,6 @@ TEMPLATE_DIR = PACKAGE_DIR / "template"
 VENDOR = "_vendor"  # folder inside the output folder, holding node_modules/
 
 SLIDE_TYPES = ("slide", "subslide", "fragment", "-", "skip", "notes")
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 # Front-end files inside _vendor/node_modules (checked after npm ci).
 REVEAL = "reveal.js"
 REQUIRE_JS = "requirejs/require.js"
@@ -69,7 +67,17 @@ def lecture_notebooks(folder: Path | str | None = None, *, course: Path | str | 
 
 
 def slide_type(cell: dict) -> str | None:
-    """The cell's ``metadata.slideshow.slide_type``, or None where it has none."""
+    """The cell's ``metadata.slideshow.slide_type``, or None where it has none.
+
+    Parameters
+    ----------
+    cell : dict
+        A notebook cell.
+
+    Returns
+    -------
+    str or None
+    """
     show = cell.get("metadata", {}).get("slideshow")
     return show.get("slide_type") if isinstance(show, dict) else None
 
@@ -79,6 +87,15 @@ def metadata_problems(nb: dict) -> list[str]:
 
     Every cell needs a ``slide_type`` among :data:`SLIDE_TYPES`, and the first cell must be a
     ``slide`` (the title).
+
+    Parameters
+    ----------
+    nb : dict
+        The notebook.
+
+    Returns
+    -------
+    list of str
     """
     cells = nb.get("cells", [])
     if not cells:
@@ -97,6 +114,11 @@ def metadata_problems(nb: dict) -> list[str]:
 
 def expected_counts(nb: dict) -> dict[str, int]:
     """What a deck of ``nb`` must show, read off the metadata alone.
+
+    Parameters
+    ----------
+    nb : dict
+        The notebook.
 
     Returns
     -------
@@ -162,69 +184,6 @@ def _missing(modules: Path) -> list[str]:
     return [n for n in need if not (modules / n).is_file()]
 
 
-# --------------------------------------------------------------------------- widgets
-def flatten_widgets(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """A copy of ``nb`` whose widget outputs are replaced by what they showed, and no widget state.
-
-    An Output widget contributes its stored outputs (an ``interact`` figure), a control (slider,
-    dropdown, ...) a line ``description: value``; containers are walked in order.
-    """
-    nb = copy.deepcopy(nb)
-    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        outputs = []
-        for out in cell.get("outputs", []):
-            view = out.get("data", {}).get(WIDGET_VIEW)
-            if view is None:
-                outputs.append(out)
-                continue
-            found = _merge_controls(_widget_outputs(view.get("model_id", ""), state, set()))
-            outputs.extend(found or [nbformat.v4.new_output(
-                "display_data", data={"text/plain": "(interactive widget: run the notebook in JupyterLab)"})])
-        cell.outputs = outputs
-    nb.metadata.pop("widgets", None)
-    return nb
-
-
-def _widget_outputs(model_id: str, state: dict, seen: set) -> list:
-    model = state.get(model_id)
-    if model is None or model_id in seen:
-        return []
-    seen.add(model_id)
-    name, st = model.get("model_name", ""), model.get("state", {})
-    if name == "OutputModel":
-        return [nbformat.from_dict(o) for o in st.get("outputs", [])]
-    if "children" in st:
-        found = []
-        for child in st["children"]:
-            found += _widget_outputs(str(child).removeprefix("IPY_MODEL_"), state, seen)
-        return found
-    label = st.get("description") or name.removesuffix("Model")
-    labels, index = st.get("_options_labels"), st.get("index")
-    if isinstance(labels, list) and isinstance(index, int) and 0 <= index < len(labels):  # Dropdown & co
-        return [("control", f"{label} = {labels[index]}")]
-    if "value" in st and name != "LabelModel":
-        return [("control", f"{label} = {st['value']}")]
-    return []
-
-
-def _merge_controls(found: list) -> list:
-    """One stdout line ``A = 3.0 · K = 3`` per run of controls, in place of the controls."""
-    merged = []
-    for item in found:
-        if isinstance(item, tuple):
-            if merged and isinstance(merged[-1], list):
-                merged[-1].append(item[1])
-            else:
-                merged.append([item[1]])
-        else:
-            merged.append(item)
-    return [nbformat.v4.new_output("stream", name="stdout", text=" · ".join(m) + "\n") if isinstance(m, list)
-            else m for m in merged]
-
-
 # --------------------------------------------------------------------------- export
 def _exporter(root: Path):
     from nbconvert import SlidesExporter
@@ -246,7 +205,17 @@ def _exporter(root: Path):
 
 
 def remote_urls(html: str) -> list[str]:
-    """The URLs in ``html`` from which a script, style sheet or image would load over the network."""
+    """The URLs in ``html`` from which a script, style sheet or image would load over the network.
+
+    Parameters
+    ----------
+    html : str
+        A deck's HTML.
+
+    Returns
+    -------
+    list of str
+    """
     return [m.group(1) for m in _REMOTE.finditer(html)]
 
 
