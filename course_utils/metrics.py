@@ -12,7 +12,7 @@ from sklearn import metrics as skm
 
 from .validation import check_data, check_labels
 
-__all__ = ["sums_of_squares", "matched_accuracy", "report"]
+__all__ = ["sums_of_squares", "inertia", "matched_accuracy", "report"]
 
 
 def sums_of_squares(X, labels) -> dict[str, float | np.ndarray]:
@@ -43,6 +43,27 @@ def sums_of_squares(X, labels) -> dict[str, float | np.ndarray]:
     between = totss - tot_within
     return {"withinss": withinss, "tot_withinss": tot_within, "betweenss": between, "totss": totss,
             "between_over_total": between / totss if totss > 0 else float("nan")}
+
+
+def inertia(X, centers) -> float:
+    """k-means inertia: the sum over points of the squared distance to the nearest centre.
+
+    Parameters
+    ----------
+    X : array-like of shape (N, D)
+        The data.
+    centers : array-like of shape (K, D)
+        The centres.
+
+    Returns
+    -------
+    float
+    """
+    from scipy.spatial.distance import cdist
+
+    X = check_data(X)
+    C = check_data(centers, name="centers", n_features=X.shape[1])
+    return float(cdist(X, C, "sqeuclidean").min(axis=1).sum())
 
 
 def matched_accuracy(true, labels) -> float:

@@ -40,6 +40,7 @@ from keras import ops
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import kmeans_plusplus
 
+from ..data import lecture_points  # noqa: F401 (re-exported: lecture 08 imports it here)
 from ..validation import (
     check_data,
     check_fitted,
@@ -61,34 +62,6 @@ GRADIENTS = ("straight-through", "none")
 # ---------------------------------------------------------------------------------------------
 # the pieces
 # ---------------------------------------------------------------------------------------------
-def lecture_points(n_samples: int = 100, *, low: int = 1, high: int = 10,
-                   random_state: int = 0) -> np.ndarray:
-    """The seed's data: ``n_samples`` points whose two coordinates are *different* integers in
-    ``[low, high)`` (``random.sample(range(low, high), 2)``), so many points repeat.
-
-    Parameters
-    ----------
-    n_samples : int
-        Number of points (at least 1).
-    low : int
-        Smallest coordinate.
-    high : int
-        One more than the largest coordinate (at least two integers in ``[low, high)``).
-    random_state : int
-        Seed.
-
-    Returns
-    -------
-    ndarray of shape (n_samples, 2)
-    """
-    for name, v in (("n_samples", n_samples), ("low", low), ("high", high)):
-        check_int(v, name)
-    if n_samples < 1 or high - low < 2:
-        raise ValueError(f"need n_samples >= 1 and at least two integers in [low, high); got "
-                         f"n_samples={n_samples}, low={low}, high={high}.")
-    rng = np.random.default_rng(random_state)
-    pts = [rng.choice(np.arange(low, high), size=2, replace=False) for _ in range(n_samples)]
-    return np.asarray(pts, dtype=np.float64)
 
 
 def teacher_labels(X, centers, *, tie_tol: float = 1e-9) -> tuple[np.ndarray, np.ndarray]:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 
+from ..data import make_directions, make_lines  # noqa: F401 (re-exported: lecture 06 imports them here)
 from ..validation import check_data, check_fitted, check_int, check_n_clusters, check_positive, check_random_state
 
 __all__ = ["MODELS", "spatial_kernel", "spherical_kernel", "linear_kernel", "proximity",
@@ -262,78 +263,3 @@ class KohonenNetwork(_KernelMixin):
 # ----------------------------------------------------------------------------------------
 # Data for the lecture's examples
 # ----------------------------------------------------------------------------------------
-def make_lines(n_per_line: int = 100, *, angles=(15.0, 75.0, 135.0), points=((-6.0, -3.0), (6.0, 0.0), (-1.0, 6.0)),
-               length: float = 8.0, noise: float = 0.2, random_state: int = 0):
-    """Points scattered around segments of planted lines in the plane.
-
-    Line ``i`` passes through ``points[i]`` with direction angle ``angles[i]`` (degrees); objects
-    are ``p + t c + noise`` with ``t`` uniform in ``[-length/2, length/2]``.
-
-    Parameters
-    ----------
-    n_per_line : int
-        Objects per line (at least 2).
-    angles : sequence of float
-        Direction of each line, in degrees.
-    points : sequence of (float, float)
-        A point of each line.
-    length : float
-        Length of the segment the objects are spread along.
-    noise : float
-        Standard deviation of the Gaussian noise.
-    random_state : int
-        Seed.
-
-    Returns
-    -------
-    X : (n_lines * n_per_line, 2). y : line ids. directions : (n_lines, 2) unit vectors.
-    """
-    n = check_int(n_per_line, "n_per_line", minimum=2)
-    ang = np.radians(np.asarray(angles, dtype=float).ravel())
-    P = check_data(points, name="points", n_features=2)
-    if P.shape[0] != ang.size:
-        raise ValueError(f"got {ang.size} angles but {P.shape[0]} points; give one point per line.")
-    length = check_positive(length, "length")
-    noise = check_positive(noise, "noise", strict=False)
-    rng = np.random.default_rng(random_state)
-    C = np.column_stack([np.cos(ang), np.sin(ang)])
-    t = rng.uniform(-length / 2, length / 2, size=(ang.size, n))
-    X = P[:, None, :] + t[..., None] * C[:, None, :] + rng.normal(0, noise, size=(ang.size, n, 2))
-    return X.reshape(-1, 2), np.repeat(np.arange(ang.size), n), C
-
-
-def make_directions(n_per_direction: int = 100, *, angles=(0.0, 50.0, 100.0), spread: float = 8.0,
-                    radius=(0.2, 6.0), random_state: int = 0):
-    """Directional data: objects whose *direction* carries the class, lengths vary widely.
-
-    Class ``i`` has direction angle ``angles[i]`` ± ``spread`` degrees (normal) and length
-    uniform in ``radius``: the spherical model sees three classes, the spatial one is misled
-    by the lengths.
-
-    Parameters
-    ----------
-    n_per_direction : int
-        Objects per class (at least 2).
-    angles : sequence of float
-        Direction of each class, in degrees.
-    spread : float
-        Standard deviation of the directions, in degrees.
-    radius : (float, float)
-        Range of the objects' lengths.
-    random_state : int
-        Seed.
-
-    Returns
-    -------
-    X : (n_classes * n_per_direction, 2). y : class ids.
-    """
-    n = check_int(n_per_direction, "n_per_direction", minimum=2)
-    ang = np.asarray(angles, dtype=float).ravel()
-    spread = check_positive(spread, "spread", strict=False)
-    lo, hi = (float(r) for r in radius)
-    if not 0 < lo < hi:
-        raise ValueError(f"radius must be (low, high) with 0 < low < high, got {radius!r}.")
-    rng = np.random.default_rng(random_state)
-    a = np.radians(ang[:, None] + rng.normal(0, spread, size=(ang.size, n))).ravel()
-    r = rng.uniform(lo, hi, size=a.size)
-    return np.column_stack([r * np.cos(a), r * np.sin(a)]), np.repeat(np.arange(ang.size), n)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..data import make_hierarchical  # noqa: F401 (re-exported: lecture 06 imports it here)
 from ..validation import check_data, check_int, check_n_clusters, check_random_state
 from .kohonen import DynamicKernels
 
@@ -207,31 +208,3 @@ def reproducible_classes(X, k_values=range(2, 7), n_runs: int = 100, *, model: s
     stable = [k for k in ks if n_frequent[k] == k]
     return ReproducibilityResult(ks, n_runs, float(min_frequency), classes, n_distinct, n_frequent, part_freq,
                                  suggested, stable)
-
-
-
-def make_hierarchical(n_per_blob: int = 60, *, random_state: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Data built like the lecture's example: two groups that split into five classes.
-
-    An elongated blob on the left (``1.5 * n_per_blob`` objects) and, far to the right, two
-    pairs of tight blobs (``n_per_blob`` each). Expected reading: k=2 and k=3 are stable, k=4 splits one
-    pair or the other (about half the runs each), k=5 is stable again.
-
-    Parameters
-    ----------
-    n_per_blob : int
-        Objects per tight blob (at least 2).
-    random_state : int
-        Seed.
-
-    Returns
-    -------
-    X : (5.5 * n_per_blob, 2). y : true class ids 0..4 (0 = the long blob).
-    """
-    n = check_int(n_per_blob, "n_per_blob", minimum=2)
-    rng = np.random.default_rng(random_state)
-    parts = [rng.normal([-8.0, 0.0], [0.8, 0.3], size=(n + n // 2, 2))]
-    for cx, cy in [(4.5, 4.0), (7.5, 4.0), (4.5, -4.0), (7.5, -4.0)]:
-        parts.append(rng.normal([cx, cy], 0.3, size=(n, 2)))
-    y = np.repeat(np.arange(5), [n + n // 2, n, n, n, n])
-    return np.vstack(parts), y

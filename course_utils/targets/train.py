@@ -27,6 +27,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from ..metrics import inertia  # noqa: F401 (re-exported: lecture 02 calls train.inertia)
 from ..validation import check_data, check_int, check_n_clusters
 
 __all__ = ["fit_clustering", "predict_memberships", "predict_centers", "predict_labels", "inertia",
@@ -326,27 +327,6 @@ def predict_centers(model: keras.Model, X, n_clusters: int) -> np.ndarray:
         raise ValueError(f"the model outputs {out_dim} numbers per point, not dim*n_clusters = "
                          f"{X.shape[1]}*{k}; is n_clusters right, and is this a centroid network?")
     return _predict(model, X.astype(np.float32)).mean(axis=0).reshape(k, X.shape[1])
-
-
-def inertia(X, centers) -> float:
-    """k-means inertia: the sum over points of the squared distance to the nearest centre.
-
-    Parameters
-    ----------
-    X : array-like of shape (N, D)
-        The data.
-    centers : array-like of shape (K, D)
-        The centres.
-
-    Returns
-    -------
-    float
-    """
-    from .losses import squared_distances
-
-    X = check_data(X)
-    C = check_data(centers, name="centers", n_features=X.shape[1])
-    return float(squared_distances(X, C).min(axis=1).sum())
 
 
 def predict_labels(model: keras.Model, X, *, centers=None) -> np.ndarray:
