@@ -115,7 +115,8 @@ def test_check_fitted_raises_scikit_learns_not_fitted_error():
     from sklearn.base import BaseEstimator
 
     class Est(BaseEstimator):
-        pass
+        def fit(self, X=None):
+            return self
 
     est = Est()
     with pytest.raises(NotFittedError, match="This Est is not fitted yet: call fit"):
