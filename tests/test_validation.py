@@ -108,11 +108,10 @@ def test_check_random_state_follows_scikit_learn_and_keeps_generator_streams():
 
 
 def test_check_fitted_raises_scikit_learns_not_fitted_error():
+    from sklearn.base import BaseEstimator
     from sklearn.exceptions import NotFittedError
 
     from course_utils.validation import check_fitted
-
-    from sklearn.base import BaseEstimator
 
     class Est(BaseEstimator):
         def fit(self, X=None):
