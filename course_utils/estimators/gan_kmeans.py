@@ -52,6 +52,7 @@ from ..validation import (
 )
 from ._gan_engine import _engine
 from .gan_networks import _torch_like_weights, build_discriminator, build_generator, discriminator_loss, generator_loss
+from .kmeans import _distinct_rows
 
 __all__ = ["GANKMeans", "teacher_labels", "build_generator", "build_discriminator",
            "generator_loss", "discriminator_loss", "recompute_centers", "lecture_points"]
@@ -188,8 +189,7 @@ class GANKMeans(ClusterMixin, BaseEstimator):
         init = self.init
         if isinstance(init, str):
             if init == "random":
-                _, first = np.unique(X, axis=0, return_index=True)
-                pool = X[np.sort(first)]
+                pool = _distinct_rows(X)           # as Lloyd's "random": distinct rows, R's order
                 return pool[rng.choice(pool.shape[0], size=k, replace=False)].copy()
             if init == "k-means++":
                 return kmeans_plusplus(X, k, random_state=rng)[0]
