@@ -70,17 +70,17 @@ browser-setup:
 	fi
 
 slides: setup
-	$(PY) -m course_utils.slides
+	$(PY) -m course_utils.instructor.slides
 
 exercises: setup
-	$(PY) -m course_utils.grading exercises
+	$(PY) -m course_utils.instructor.grading exercises
 
 check-exercises: setup
-	$(PY) -m course_utils.grading exercises --check
+	$(PY) -m course_utils.instructor.grading exercises --check
 
 grade: setup
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=dir [OUT=grades.csv]"; exit 2; }
-	$(PY) -m course_utils.autograde "$(SUBMISSIONS)" --out "$(or $(OUT),grades.csv)" $(GRADE_ARGS)
+	$(PY) -m course_utils.instructor.autograde "$(SUBMISSIONS)" --out "$(or $(OUT),grades.csv)" $(GRADE_ARGS)
 
 bench: setup
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -27,12 +27,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 import numpy as np  # noqa: E402
+from _timing import best_time  # noqa: E402
 from sklearn.cluster import KMeans, SpectralClustering  # noqa: E402
 from sklearn.metrics import adjusted_rand_score as ari  # noqa: E402
 
 from course_utils import data  # noqa: E402
-from course_utils.clustering import OBJECTIVES, cluster  # noqa: E402
-from _timing import best_time  # noqa: E402
+from course_utils.targets.clustering import OBJECTIVES, cluster  # noqa: E402
 
 SETS = {
     "moons": lambda s: data.moons(500, noise=0.1, random_state=s),

@@ -6,7 +6,7 @@ from the same initial centres and the same generator weights, for the same numbe
 * **lecture's form** — a short Keras re-implementation of the seed's PyTorch loop: for every point
   one generator call, the teacher's Python distance loop, one generator "step" (no gradient
   reaches ``G`` through the argmax, exactly as in the seed) and one discriminator step, eagerly;
-* **vectorised, batch_size=1** — :class:`course_utils.gan_kmeans.GANKMeans` with the same number
+* **vectorised, batch_size=1** — :class:`course_utils.estimators.gan_kmeans.GANKMeans` with the same number
   of updates (one per point) inside one compiled graph per epoch;
 * **vectorised, full batch** — the package's default: one G/D update per epoch.
 
@@ -30,10 +30,9 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-
-from course_utils.gan_kmeans import (GANKMeans, build_discriminator, build_generator,  # noqa: E402
-                                     lecture_points)
 from _timing import best_time  # noqa: E402
+
+from course_utils.estimators.gan_kmeans import GANKMeans, build_discriminator, build_generator, lecture_points  # noqa: E402
 
 
 def professor(point, clusters):

@@ -1,4 +1,4 @@
-"""Speed of course_utils.kmeans against scikit-learn, both sides in this one process.
+"""Speed of course_utils.estimators.kmeans against scikit-learn, both sides in this one process.
 
 1. ``Lloyd`` vs ``sklearn.cluster.KMeans(algorithm="lloyd", n_init=1)`` from the same initial
    centres for the same number of iterations, N = 100 000, d = 16, K = 16 (aim: within 2x).
@@ -18,14 +18,12 @@ import warnings
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import numpy as np  # noqa: E402
+from _timing import best_time  # noqa: E402
 from sklearn.cluster import KMeans  # noqa: E402
 from sklearn.datasets import make_blobs  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 
-from course_utils.kmeans import HartiganWong, Lloyd  # noqa: E402
-from _timing import best_time  # noqa: E402
-
-
+from course_utils.estimators.kmeans import HartiganWong, Lloyd  # noqa: E402
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Speed of course_utils.kmeans against R's ``stats::kmeans`` (Fortran/C), same data, same starts.
+"""Speed of course_utils.estimators.kmeans against R's ``stats::kmeans`` (Fortran/C), same data, same starts.
 
 For each data set and each algorithm (Hartigan-Wong, MacQueen, Lloyd) both sides run
 ``kmeans(x, centers = C, iter.max = 50, algorithm = ...)`` from the same initial centres C:
@@ -38,7 +38,7 @@ from sklearn.datasets import make_blobs  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 
 from course_utils import data  # noqa: E402
-from course_utils.kmeans import HartiganWong, Lloyd, MacQueen  # noqa: E402
+from course_utils.estimators.kmeans import HartiganWong, Lloyd, MacQueen  # noqa: E402
 from _timing import best_time  # noqa: E402
 
 ALGORITHMS = {"Hartigan-Wong": HartiganWong, "MacQueen": MacQueen, "Lloyd": Lloyd}
@@ -166,7 +166,7 @@ def main() -> int:
             print(f"{name:<26} {alg:<14} {t_r:>9.5f} {t:>11.5f} {ratio:>6.2f} {cpu_ratio:>10.2f} "
                   f"{f'{it_r}/{it}':>11}  {same}")
     if not all_same:
-        print("LABELS, ITERATIONS OR CENTRES DIFFER FROM R'S: course_utils.kmeans no longer reproduces R.")
+        print("LABELS, ITERATIONS OR CENTRES DIFFER FROM R'S: course_utils.estimators.kmeans no longer reproduces R.")
     print(f"ratio: {worst:.2f}")
     return 0 if all_same else 1
 

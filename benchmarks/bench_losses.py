@@ -1,7 +1,7 @@
 """Proximity loss: the lecture's (N, N, K) broadcast vs the matrix product, per training step.
 
 For N = 500, 2 000, 4 000 (blobs, box ±15, nearness 0.1/(d + 0.1), K = 3, lecture 001's network)
-each form trains ``--steps`` full-batch epochs through ``course_utils.train.fit_clustering`` in a
+each form trains ``--steps`` full-batch epochs through ``course_utils.targets.train.fit_clustering`` in a
 fresh child process; reported are seconds per step (the first block, which includes graph tracing,
 is left out) and the peak memory the training added (peak RSS minus RSS before ``fit``):
 
@@ -41,7 +41,8 @@ def child(form: str, n: int, steps: int) -> dict:
     import keras
 
     import course_utils
-    from course_utils import data, losses, losses_lecture, models, train
+    from course_utils import data
+    from course_utils.targets import losses, losses_lecture, models, train
 
     course_utils.setup(0, quiet=True)
     X, _, _ = data.blobs(n, box=15)

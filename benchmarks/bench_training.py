@@ -1,16 +1,17 @@
-"""Centroid network, N = 300, 300 full-batch epochs: the lecture's training loop vs course_utils.train.
+"""Centroid network, N = 300, 300 full-batch epochs: the lecture's training loop vs course_utils.targets.train.
 
 * **lecture** — the seed program of lecture 02: ``model.compile(loss=my_err_func,
   run_eagerly=True)`` and ``model.fit(data, zeros, batch_size=N, epochs=300)``; every epoch is one
   gradient step executed op by op in Python (the loss is the faithful copy in
-  ``course_utils.losses_lecture``).
-* **course_utils.train** — ``fit_clustering(net, X, centroid_loss(X, 3), epochs=300)``: the same
+  ``course_utils.targets.losses_lecture``).
+* **course_utils.targets.train** — ``fit_clustering(net, X, centroid_loss(X, 3), epochs=300)``: the same
   300 full-batch Adam steps, compiled, many steps per call into the graph.
 
 Both start from the same initial weights (``seed=0``). Each side is first warmed up once on a
 throwaway network (TensorFlow's one-time start-up costs, paid once per process, are not the
 subject), then timed ``--repeat`` times on a fresh network; the best time counts. A timed run
-includes everything the user waits for in a fit, graph tracing included. Checks that the final inertias agree within 1 %. The last line is
+includes everything the user waits for in a fit, graph tracing included. Checks that the final inertias
+agree within 1 %. The last line is
 ``ratio: X`` = lecture time / course_utils time (target ≥ 15).
 
     python benchmarks/bench_training.py [--epochs 300] [--repeat 2]
@@ -25,10 +26,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 import numpy as np  # noqa: E402
+from _timing import best_time  # noqa: E402
 
 import course_utils  # noqa: E402
-from course_utils import data, losses, losses_lecture, models, train  # noqa: E402
-from _timing import best_time  # noqa: E402
+from course_utils import data  # noqa: E402
+from course_utils.targets import losses, losses_lecture, models, train  # noqa: E402
 
 
 def main() -> float:
@@ -60,7 +62,7 @@ def main() -> float:
     diff = abs(in_ours - in_lecture) / in_lecture
     print(f"lecture (run_eagerly, 1 step per fit epoch): {t_lecture:7.2f} s  "
           f"({t_lecture / args.epochs * 1000:.1f} ms/epoch), inertia {in_lecture:.2f}")
-    print(f"course_utils.train.fit_clustering:           {t_ours:7.2f} s  "
+    print(f"course_utils.targets.train.fit_clustering:           {t_ours:7.2f} s  "
           f"({t_ours / args.epochs * 1000:.2f} ms/epoch), inertia {in_ours:.2f}")
     print(f"inertia difference {diff * 100:.3f} % ({'OK' if diff <= 0.01 else 'MORE THAN 1 %'})")
     ratio = t_lecture / t_ours

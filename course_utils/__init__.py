@@ -28,9 +28,27 @@ def cluster(X, n_clusters: int, objective="spectral", seed: int = 0, **options):
     """Cluster ``X`` by training a network on a named target function; return integer labels.
 
     ``objective`` is ``"centroid"``, ``"proximity"``, ``"ncut"``, ``"spectral"``, ``"iic"`` or a
-    function ``fn(P, graph)`` of your own. See :func:`course_utils.clustering.cluster` for the
+    function ``fn(P, graph)`` of your own. See :func:`course_utils.targets.clustering.cluster` for the
     options. (Imported on first use, so ``import course_utils`` stays light.)
+
+    Parameters
+    ----------
+    X : array-like of shape (N, D)
+        The data.
+    n_clusters : int
+        The number of clusters (at least 2).
+    objective : str or callable
+        ``"centroid"``, ``"proximity"``, ``"ncut"``, ``"spectral"``, ``"iic"`` or a target ``fn(P, graph)``.
+    seed : int
+        Seed of the networks' initial weights (and of the subsample, for large data).
+    **options
+        The objective's options (see :data:`course_utils.targets.clustering.DEFAULTS`).
+
+    Returns
+    -------
+    ndarray of shape (N,)
+        Integer cluster labels.
     """
-    from .clustering import cluster as _cluster
+    from .targets.clustering import cluster as _cluster
 
     return _cluster(X, n_clusters, objective=objective, seed=seed, **options)

@@ -6,6 +6,8 @@ import random
 
 import numpy as np
 
+from .validation import check_int
+
 #: Plot defaults chosen for a projector: large fonts, thick lines, a colour-blind-safe cycle.
 PLOT_STYLE = {
     "figure.figsize": (7.0, 5.0),
@@ -42,9 +44,7 @@ def setup(seed: int = 0, *, quiet: bool = False) -> dict[str, str]:
     dict
         The versions of Python, NumPy, scikit-learn, Keras, the Keras backend and matplotlib.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
-    seed = int(seed)
+    seed = check_int(seed, "seed", minimum=0)
     random.seed(seed)
     np.random.seed(seed)
 

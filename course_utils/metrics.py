@@ -12,7 +12,7 @@ from sklearn import metrics as skm
 
 from .validation import check_data, check_labels
 
-__all__ = ["sums_of_squares", "matched_accuracy", "report"]
+__all__ = ["sums_of_squares", "inertia", "matched_accuracy", "report"]
 
 
 def sums_of_squares(X, labels) -> dict[str, float | np.ndarray]:
@@ -20,6 +20,13 @@ def sums_of_squares(X, labels) -> dict[str, float | np.ndarray]:
 
     ``total = within + between``: minimising the within-cluster sum of squares (WCSS) is the
     same as maximising the between-cluster sum of squares.
+
+    Parameters
+    ----------
+    X : array-like of shape (N, D)
+        The data.
+    labels : array-like of shape (N,)
+        The cluster of each point.
 
     Returns
     -------
@@ -38,11 +45,44 @@ def sums_of_squares(X, labels) -> dict[str, float | np.ndarray]:
             "between_over_total": between / totss if totss > 0 else float("nan")}
 
 
+def inertia(X, centers) -> float:
+    """k-means inertia: the sum over points of the squared distance to the nearest centre.
+
+    Parameters
+    ----------
+    X : array-like of shape (N, D)
+        The data.
+    centers : array-like of shape (K, D)
+        The centres.
+
+    Returns
+    -------
+    float
+    """
+    from scipy.spatial.distance import cdist
+
+    X = check_data(X)
+    C = check_data(centers, name="centers", n_features=X.shape[1])
+    return float(cdist(X, C, "sqeuclidean").min(axis=1).sum())
+
+
 def matched_accuracy(true, labels) -> float:
     """Accuracy after renaming the clusters to best match the true classes (Hungarian method).
 
     Cluster ids are arbitrary, so plain accuracy would punish a correct clustering whose
     clusters are numbered differently. SciPy's ``linear_sum_assignment`` finds the renaming.
+
+    Parameters
+    ----------
+    true : array-like of shape (N,)
+        The true classes.
+    labels : array-like of shape (N,)
+        The clusters found.
+
+    Returns
+    -------
+    float
+        The fraction of points whose (renamed) cluster is their class.
     """
     true = check_labels(true, name="true")
     labels = check_labels(labels, len(true))
@@ -53,6 +93,15 @@ def matched_accuracy(true, labels) -> float:
 
 def report(X, labels, true=None) -> dict[str, float]:
     """Measures of a clustering: internal ones always, external ones when ``true`` is given.
+
+    Parameters
+    ----------
+    X : array-like of shape (N, D)
+        The data.
+    labels : array-like of shape (N,)
+        The cluster of each point.
+    true : array-like of shape (N,), optional
+        The true classes; adds the external measures.
 
     Returns
     -------

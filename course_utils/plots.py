@@ -10,7 +10,7 @@ from typing import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .validation import check_data, check_labels, check_proba
+from .validation import check_data, check_int, check_labels, check_proba
 
 __all__ = ["scatter_clusters", "plot_loss", "membership_colors", "plot_memberships", "panel_grid"]
 
@@ -29,10 +29,26 @@ def scatter_clusters(X, labels=None, *, centers=None, true_centers=None, ax=None
 
     Parameters
     ----------
-    X : array (N, 2)
-    labels : array (N,), optional — cluster ids; all points black if omitted
-    centers : array (K, 2), optional — learned centres, drawn as large crosses
-    true_centers : array (K, 2), optional — the centres the data were drawn around, red stars
+    X : array-like of shape (N, 2)
+        The points.
+    labels : array-like of shape (N,), optional
+        Cluster ids; all points black if omitted.
+    centers : array-like of shape (K, 2), optional
+        Learned centres, drawn as large crosses.
+    true_centers : array-like of shape (K, 2), optional
+        The centres the data were drawn around, drawn as red stars.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (default: a new 6 × 6 figure).
+    title : str, optional
+        The axes' title.
+    s : float
+        Marker size of the points.
+    legend : bool
+        Show a legend of the clusters.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
     """
     X = check_data(X)
     if X.shape[1] != 2:
@@ -67,9 +83,30 @@ def plot_loss(history, *, ax=None, title: str = "Target function during training
 
     ``every``: how many steps each recorded value stands for (the x-axis counts steps), e.g. 10
     when every Keras epoch ran the full batch 10 times.
+
+    Parameters
+    ----------
+    history : keras.callbacks.History, dict or sequence of float
+        The recorded losses (a dict needs a ``"loss"`` entry).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (default: a new 6 × 6 figure).
+    title : str
+        The axes' title.
+    log : bool
+        Logarithmic y-axis.
+    label : str, optional
+        Legend entry of the curve.
+    every : int
+        How many steps each recorded value stands for (the x-axis counts steps), e.g. 10 when every
+        Keras epoch ran the full batch 10 times.
+    xlabel : str
+        Label of the x-axis.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
     """
-    if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
-        raise ValueError(f"every must be a positive integer, got {every!r}.")
+    check_int(every, "every", minimum=1)
     if hasattr(history, "history"):
         history = history.history
     values = history["loss"] if isinstance(history, dict) else history
@@ -92,6 +129,16 @@ def membership_colors(P) -> np.ndarray:
     """Map soft memberships (N, K≤3) to RGB colours: pure red/green/blue = certain, mixtures = unsure.
 
     With K = 2 the third channel is 0; a point with p = (0.5, 0.5) is olive, between red and green.
+
+    Parameters
+    ----------
+    P : array-like of shape (N, K), K <= 3
+        Soft memberships (rows on the simplex).
+
+    Returns
+    -------
+    ndarray of shape (N, 3)
+        RGB colours in [0, 1].
     """
     P = check_proba(P)
     if P.shape[1] > 3:
@@ -102,7 +149,25 @@ def membership_colors(P) -> np.ndarray:
 
 
 def plot_memberships(X, P, *, ax=None, title: str | None = None, s: float = 18):
-    """Scatter 2-D points coloured by their membership probabilities (see :func:`membership_colors`)."""
+    """Scatter 2-D points coloured by their membership probabilities (see :func:`membership_colors`).
+
+    Parameters
+    ----------
+    X : array-like of shape (N, 2)
+        The points.
+    P : array-like of shape (N, K), K <= 3
+        Their soft memberships.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (default: a new 6 × 6 figure).
+    title : str, optional
+        The axes' title.
+    s : float
+        Marker size of the points.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
     X = check_data(X, n_features=2)
     rgb = membership_colors(P)
     if rgb.shape[0] != X.shape[0]:
@@ -118,12 +183,22 @@ def plot_memberships(X, P, *, ax=None, title: str | None = None, s: float = 18):
 def panel_grid(n_panels: int, *, ncols: int = 3, size: float = 4.0, titles: Sequence[str] | None = None):
     """A figure with ``n_panels`` square axes in rows of ``ncols`` (unused cells hidden).
 
+    Parameters
+    ----------
+    n_panels : int
+        Number of axes needed.
+    ncols : int
+        Axes per row.
+    size : float
+        Width and height of one axes, in inches.
+    titles : sequence of str, optional
+        A title for each axes.
+
     Returns
     -------
     fig, axes : the Figure and a flat array of the first ``n_panels`` Axes.
     """
-    if isinstance(n_panels, bool) or not isinstance(n_panels, (int, np.integer)) or n_panels < 1:
-        raise ValueError(f"n_panels must be a positive integer, got {n_panels!r}.")
+    check_int(n_panels, "n_panels", minimum=1)
     ncols = max(1, min(int(ncols), int(n_panels)))
     nrows = -(-int(n_panels) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)

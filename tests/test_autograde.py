@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils import autograde
+from course_utils.instructor import autograde
 
 ROOT = Path(__file__).resolve().parent.parent
 L01, L06 = "01_target_functions.ipynb", "06_kohonen.ipynb"
@@ -99,7 +99,7 @@ def graded(tmp_path_factory):
     out = subs.parent / "grades.csv"
     limits = autograde.Limits(cell_timeout=60, notebook_timeout=400, memory_mb=1800)
     t0 = time.monotonic()
-    rows = autograde.grade_folder(subs, out=out, limits=limits, jobs=2)
+    rows = autograde.grade_folder(subs, solutions=ROOT / "solutions", out=out, limits=limits, jobs=2)
     print(f"graded {len(CLASS) + 2} submissions in {time.monotonic() - t0:.0f} s")
     return subs, out, rows, limits
 
@@ -116,7 +116,8 @@ def test_every_submission_gets_the_points_it_deserves(graded):
     _, _, rows, _ = graded
     tot = _totals(rows)
     for student, (_, _, expected) in CLASS.items():
-        assert tot[student][0] == expected, (student, [(r.task, r.points, r.status) for r in rows if r.student == student])
+        assert tot[student][0] == expected, (student, [(r.task, r.points, r.status) for r in rows
+                                                       if r.student == student])
     assert tot["c_tampered_tests"][0] == 2        # only the one real answer counts
     assert tot["o_misnamed"] == (0, 0)
 
@@ -157,7 +158,7 @@ def test_rerun_resumes_without_regrading(graded):
     victim = next(p for p in parts if "n_lecture06_partial" in p.name)
     victim.unlink()                                   # as if the batch had been interrupted there
     t0 = time.monotonic()
-    again = autograde.grade_folder(subs, out=out, limits=limits, jobs=2)
+    again = autograde.grade_folder(subs, solutions=ROOT / "solutions", out=out, limits=limits, jobs=2)
     assert time.monotonic() - t0 < 120
     assert _totals(again) == _totals(rows)
     for p, t in stamps.items():

@@ -1,4 +1,4 @@
-"""Tests of course_utils.clustering (the one-call entry point) and course_utils.assignment.
+"""Tests of course_utils.targets.clustering (the one-call entry point) and course_utils.targets.assignment.
 
 Quality bars on a representative subset of fixed seeds (the full seeds table is printed by
 ``benchmarks/bench_cluster.py --seeds``; the notebook shows seed 0 of every data set).
@@ -14,8 +14,8 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score as ari
 
 from course_utils import data
-from course_utils.assignment import score_target, total_points
-from course_utils.clustering import OBJECTIVES, cluster, fit_cluster, pick_restart
+from course_utils.instructor.scoring import score_target, total_points
+from course_utils.targets.clustering import OBJECTIVES, cluster, fit_cluster, pick_restart
 
 
 # --- bad input ------------------------------------------------------------------------------

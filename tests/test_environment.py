@@ -62,3 +62,76 @@ def test_readme_names_the_two_commands_first():
     readme = (ROOT / "README.md").read_text()
     head = readme[:1500]
     assert "make lab" in head and "make test" in head
+
+
+# -- pyproject: every runtime dependency, as ranges; one version string ---------------------------
+def _pyproject():
+    import tomllib
+
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+#: import name -> distribution names that provide it
+_DISTS = {"sklearn": {"scikit-learn"}, "IPython": {"ipython"}, "tensorflow": {"tensorflow", "tensorflow-cpu"},
+          "yaml": {"pyyaml"}}
+#: imported only when a user picks that Keras backend (course_utils.targets.base): not a dependency
+_OPTIONAL = {"jax"}
+
+
+def _third_party_imports() -> set[str]:
+    import ast
+    import sys
+
+    names = set()
+    for path in (ROOT / "course_utils").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+    return {n for n in names if n not in sys.stdlib_module_names and n not in {"course_utils", "__future__"}}
+
+
+def test_pyproject_declares_every_imported_package_as_a_range():
+    deps = [Requirement(d) for d in _pyproject()["project"]["dependencies"]]
+    declared = {d.name.lower() for d in deps}
+    missing = {n for n in _third_party_imports() - _OPTIONAL if not _DISTS.get(n, {n.lower()}) & declared}
+    assert not missing, f"imported by course_utils but not in pyproject's dependencies: {missing}"
+    for d in deps:
+        ops = {s.operator for s in d.specifier}
+        assert ">=" in ops and "<" in ops, f"{d}: give a range (>=lower,<upper); exact pins go in requirements.txt"
+
+
+def test_requirements_pins_lie_in_pyprojects_ranges():
+    ranges = {Requirement(d).name.lower(): Requirement(d) for d in _pyproject()["project"]["dependencies"]}
+    for line in _requirements():
+        pin = Requirement(line)
+        if pin.name.lower() in ranges:
+            version = next(iter(pin.specifier)).version
+            assert ranges[pin.name.lower()].specifier.contains(version), f"{pin} is outside {ranges[pin.name.lower()]}"
+    pinned = {Requirement(r).name.lower() for r in _requirements()}
+    assert set(ranges) <= pinned, f"not pinned in requirements.txt: {set(ranges) - pinned}"
+
+
+def test_one_version_string():
+    import re as _re
+
+    project = _pyproject()["project"]
+    assert "version" not in project and "version" in project["dynamic"]
+    assert _pyproject()["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "course_utils.__version__"}
+    init = (ROOT / "course_utils" / "__init__.py").read_text()
+    assert len(_re.findall(r'^__version__ = "\d+\.\d+\.\d+"$', init, _re.M)) == 1
+
+
+def test_ruff_is_pinned_and_the_code_is_clean():
+    """The lint step of `make test`: ruff, at the pinned version, with pyproject's short config."""
+    import subprocess
+    import sys
+
+    pins = {Requirement(r).name: str(next(iter(Requirement(r).specifier)).version) for r in _requirements()}
+    done = subprocess.run([sys.executable, "-m", "ruff", "--version"], capture_output=True, text=True)
+    assert done.returncode == 0, "ruff is not installed: pip install -r requirements.txt"
+    assert done.stdout.split()[-1] == pins["ruff"], f"ruff {done.stdout.strip()} is not the pinned {pins['ruff']}"
+    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "course_utils", "tests", "benchmarks"],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout[-3000:]

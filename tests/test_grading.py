@@ -5,7 +5,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils import grading
+from course_utils.instructor import grading
 
 ROOT = Path(__file__).resolve().parent.parent
 MASTERS = sorted((ROOT / "solutions").glob("*.ipynb"))
@@ -16,7 +16,7 @@ def _meta(cell):
 
 
 def test_exercises_are_in_sync_with_solutions():
-    stale = grading.generate_all(check=True)
+    stale = grading.generate_all(check=True, course=ROOT)
     assert not stale, f"exercises/ is stale for {[p.name for p in stale]}: run `make exercises`"
 
 
@@ -48,3 +48,22 @@ def test_merge_takes_only_answer_cells_from_the_submission():
     for m, c in zip(master.cells, merged.cells):
         if not _meta(m).get("solution"):
             assert c.source == m.source
+
+
+def test_the_tools_take_the_course_folder_not_the_package_location(tmp_path, monkeypatch):
+    """An installed package works on any course folder: ``--course DIR``, or the current directory."""
+    import shutil
+
+    course = tmp_path / "course"
+    (course / "solutions").mkdir(parents=True)
+    shutil.copy(MASTERS[0], course / "solutions")
+    monkeypatch.chdir(tmp_path)                       # not the checkout, not the course
+    assert grading.main(["--course", str(course), "exercises"]) == 0
+    written = course / "exercises" / MASTERS[0].name
+    expected = nbformat.writes(grading.generate_exercise(nbformat.read(MASTERS[0], 4))) + "\n"
+    assert written.read_text(encoding="utf-8") == expected
+    assert not (tmp_path / "exercises").exists()
+    monkeypatch.chdir(course)                         # default: the current directory
+    assert grading.main(["exercises", "--check"]) == 0
+    written.write_text("{}", encoding="utf-8")
+    assert grading.main(["exercises", "--check"]) == 1

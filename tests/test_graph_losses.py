@@ -1,14 +1,14 @@
-"""Tests of course_utils.graph_losses: each connectivity loss against an independent NumPy formula."""
+"""Tests of course_utils.targets.graph_losses: each connectivity loss against an independent NumPy formula."""
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
+import keras
 import numpy as np
 import pytest
 from scipy import sparse as sp
 
-import keras
-from course_utils import graph_losses as gl
+from course_utils.targets import graph_losses as gl
 
 
 def _value(loss, Y):
@@ -74,7 +74,8 @@ def test_ncut_loss_formula(small, balance):
     P = _softmax_rows(rng, 30, 3)
     assert _value(gl.ncut_loss(W, 3, balance=balance), P) == pytest.approx(_ncut_np(W.toarray(), P, balance), rel=1e-4)
     # dense W gives the same number
-    assert _value(gl.ncut_loss(W.toarray(), 3, balance=balance), P) == pytest.approx(_ncut_np(W.toarray(), P, balance), rel=1e-4)
+    expected = _ncut_np(W.toarray(), P, balance)
+    assert _value(gl.ncut_loss(W.toarray(), 3, balance=balance), P) == pytest.approx(expected, rel=1e-4)
 
 
 def test_ncut_hard_partition_and_empty_cluster(small):
@@ -184,8 +185,8 @@ def test_bad_input(small):
 
 
 def test_graph_losses_are_importable_from_losses():
-    from course_utils import losses
-    from course_utils.losses import iic_loss, ncut_loss, spectral_loss
+    from course_utils.targets import losses
+    from course_utils.targets.losses import iic_loss, ncut_loss, spectral_loss
 
     assert (ncut_loss, spectral_loss, iic_loss) == (gl.ncut_loss, gl.spectral_loss, gl.iic_loss)
     assert losses.knn_graph is gl.knn_graph

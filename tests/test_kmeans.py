@@ -1,4 +1,4 @@
-"""course_utils.kmeans against R's stats::kmeans and the figures R prints for iris.
+"""course_utils.estimators.kmeans against R's stats::kmeans and the figures R prints for iris.
 
 The reference values come from R itself: ``tests/fixtures/kmeans/make_fixtures.R`` ran
 ``kmeans(x, centers, iter.max, algorithm)`` and wrote the labels, sums of squares and iteration
@@ -17,8 +17,7 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
 from course_utils import data, metrics
-from course_utils.kmeans import (HartiganWong, Lloyd, MacQueen, nearest_center, restarts,
-                                 transfer_change)
+from course_utils.estimators.kmeans import HartiganWong, Lloyd, MacQueen, nearest_center, restarts, transfer_change
 
 FIX = Path(__file__).parent / "fixtures" / "kmeans"
 ESTIMATORS = {"Hartigan-Wong": HartiganWong, "Lloyd": Lloyd, "MacQueen": MacQueen}
@@ -250,7 +249,7 @@ def test_hartigan_with_one_cluster_runs_macqueen_as_R():
 
 @pytest.mark.parametrize("n", [2_000, 40_000, 400_000])      # bincount, one matrix, threads
 def test_cluster_sums_are_taken_in_point_order(n):
-    from course_utils._lloyd_steps import InOrderSums
+    from course_utils.estimators._lloyd_steps import InOrderSums
 
     rng = np.random.default_rng(5)
     X = rng.normal(size=(n, 3)) * 10.0 ** rng.integers(-3, 4, size=(n, 1))
@@ -310,7 +309,7 @@ def _needs_kernels() -> None:
 
 def test_r_fixtures_run_the_compiled_loops():
     """The fixtures above check the code that users run: Numba is pinned, so the kernels are."""
-    from course_utils import _sequential
+    from course_utils.estimators import _sequential
 
     _needs_kernels()
     assert _sequential.compiled() is not None, "Numba installed but the kernels are not used"
@@ -337,7 +336,7 @@ def test_compiled_loops_are_the_python_loops_bit_for_bit(cls, monkeypatch):
     The Python loops follow R's Fortran and C code operation by operation (and pass the R fixtures
     by themselves); a compiled kernel that reordered a sum or fused a multiply-add would change
     the last bits of some centre here."""
-    from course_utils import _sequential
+    from course_utils.estimators import _sequential
 
     _needs_kernels()
     for X, C in _compare_data():
@@ -356,7 +355,7 @@ def test_compiled_loops_are_the_python_loops_bit_for_bit(cls, monkeypatch):
 
 @pytest.mark.parametrize("cls", [MacQueen, Lloyd])
 def test_compiled_loops_report_an_empty_cluster_as_the_python_loops(cls, monkeypatch):
-    from course_utils import _sequential
+    from course_utils.estimators import _sequential
 
     _needs_kernels()
     X = np.array([[0.0], [1.0], [2.0], [10.0], [11.0], [12.0]])
@@ -375,8 +374,8 @@ def test_compiled_transfer_stages_keep_every_intermediate_double():
     the same state: the running centres (updated in place at every move, never recomputed), the
     stored distances ``d`` and all the bookkeeping must be the same, bit for bit. This sees a
     reordered sum or update even where no label decision changes."""
-    from course_utils import _kmeans_numba as nb
-    from course_utils import _sequential as py
+    from course_utils.estimators import _kmeans_numba as nb
+    from course_utils.estimators import _sequential as py
 
     _needs_kernels()
     assert nb.kernels() is not None           # compiles the helpers used below
@@ -421,7 +420,7 @@ def test_compiled_transfer_stages_keep_every_intermediate_double():
 def test_lloyd_matrix_product_path_is_R_too(row, monkeypatch):
     """The R fixtures are small, so Lloyd runs them as compiled loops; the matrix-product path
     (used from n k p > SMALL_LLOYD on) must give R's labels and iterations on them as well."""
-    from course_utils import kmeans
+    from course_utils.estimators import kmeans
 
     monkeypatch.setattr(kmeans, "SMALL_LLOYD", -1)
     est, _ = _fit(row)
@@ -433,7 +432,7 @@ def test_lloyd_matrix_product_path_is_R_too(row, monkeypatch):
 
 
 def test_compiled_hartigan_wong_keeps_every_transfer_when_its_log_overflows(monkeypatch):
-    from course_utils import _sequential
+    from course_utils.estimators import _sequential
 
     _needs_kernels()
     X = np.random.default_rng(4).normal(size=(1500, 3))     # no structure: many transfers

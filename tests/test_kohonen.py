@@ -1,11 +1,11 @@
-"""Tests of course_utils.kohonen: optimal kernels against brute force, fits, errors."""
+"""Tests of course_utils.estimators.kohonen: optimal kernels against brute force, fits, errors."""
 import numpy as np
 import pytest
 from scipy.optimize import minimize
 from scipy.spatial.distance import cdist
 from sklearn.cluster import KMeans
 
-from course_utils import kohonen as kh
+from course_utils.estimators import kohonen as kh
 
 
 @pytest.fixture

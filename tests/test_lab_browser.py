@@ -14,23 +14,27 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
+import offline_browser
 import pytest
-
-from course_utils import slides
 from offline_browser import offline_context
 
-pytestmark = pytest.mark.skipif(slides.browser_skip_reason() is not None,
-                                reason=str(slides.browser_skip_reason()))
+from course_utils.instructor import slides
 
-SCREENSHOTS = slides.ROOT / "build" / "screenshots"
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.skipif(offline_browser.browser_skip_reason() is not None,
+                                reason=str(offline_browser.browser_skip_reason()))
+
+SCREENSHOTS = ROOT / "build" / "screenshots"
 START_TIMEOUT = 90  # s for the server; kernel cells get the notebook's own budget (~60 s) plus slack
 RUN_TIMEOUT = 240_000  # ms
 REDRAW_TIMEOUT = 90_000  # ms
 
 
 def _lecture_04():
-    found = sorted(slides.NOTEBOOKS.glob("04_*.ipynb"))
+    found = sorted((ROOT / slides.NOTEBOOKS).glob("04_*.ipynb"))
     assert found, "notebooks/04_*.ipynb (the softmax-sharpness lecture with its interact slider) is missing"
     return found[0]
 
@@ -87,7 +91,8 @@ def page():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=slides.find_chromium(), args=list(slides.CHROMIUM_FLAGS))
+        browser = pw.chromium.launch(executable_path=offline_browser.find_chromium(),
+                                     args=list(offline_browser.CHROMIUM_FLAGS))
         context = offline_context(browser, viewport={"width": 1400, "height": 1000})
         yield context.new_page()
         browser.close()

@@ -1,16 +1,16 @@
-"""Tests of course_utils.losses: every target function against a plain NumPy formula."""
+"""Tests of course_utils.targets.losses: every target function against a plain NumPy formula."""
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
+import keras
 import numpy as np
 import pytest
 from scipy import sparse as sp
 
-import keras
-from course_utils import losses, losses_lecture
+from course_utils.targets import losses, losses_lecture
 
 
 def _softmax_rows(rng, n, k, scale=2.0):

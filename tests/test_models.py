@@ -1,4 +1,4 @@
-"""Tests of course_utils.models: the sharp softmax layer and the two lecture networks."""
+"""Tests of course_utils.targets.models: the sharp softmax layer and the two lecture networks."""
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import pytest
 
-from course_utils import losses_lecture, models
+from course_utils.targets import losses_lecture, models
 
 
 def _np_softmax(z):

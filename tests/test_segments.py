@@ -1,19 +1,19 @@
-"""Tests of course_utils.segments: over-segment, then merge by the same target function."""
+"""Tests of course_utils.targets.segments: over-segment, then merge by the same target function."""
 import itertools
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
+import keras
 import numpy as np
 import pytest
 from scipy import sparse as sp
-
-import keras
-from course_utils import graph_losses as gl
-from course_utils import segments as sg
-from course_utils.clustering import fit_cluster
-from course_utils import data
 from sklearn.metrics import adjusted_rand_score as ari
+
+from course_utils import data
+from course_utils.targets import graph_losses as gl
+from course_utils.targets import segments as sg
+from course_utils.targets.clustering import fit_cluster
 
 
 def _loss_value(loss, P):

@@ -1,12 +1,15 @@
 """Slideshow metadata of every lecture, and the offline deck builder (no browser needed)."""
 import json
+from pathlib import Path
 
 import nbformat
+import offline_browser
 import pytest
 
-from course_utils import slides
+from course_utils.instructor import slides
 
-LECTURES = slides.lecture_notebooks()
+ROOT = Path(__file__).resolve().parent.parent
+LECTURES = slides.lecture_notebooks(course=ROOT)
 
 
 def test_there_are_lectures():
@@ -95,11 +98,11 @@ def test_flatten_widgets_keeps_the_figure_and_names_the_controls():
 
 
 def test_browser_skip_reason_honours_the_flag(monkeypatch):
-    monkeypatch.setenv(slides.SKIP_BROWSER_ENV, "1")
-    assert "COURSE_SKIP_BROWSER" in slides.browser_skip_reason()
-    monkeypatch.setenv(slides.SKIP_BROWSER_ENV, "0")
+    monkeypatch.setenv(offline_browser.SKIP_BROWSER_ENV, "1")
+    assert "COURSE_SKIP_BROWSER" in offline_browser.browser_skip_reason()
+    monkeypatch.setenv(offline_browser.SKIP_BROWSER_ENV, "0")
     monkeypatch.setenv("COURSE_CHROMIUM", "/nonexistent/chromium")
-    assert "no Chromium" in slides.browser_skip_reason()
+    assert "no Chromium" in offline_browser.browser_skip_reason()
 
 
 def test_cli_check_reports_metadata(tmp_path, capsys):
@@ -110,3 +113,16 @@ def test_cli_check_reports_metadata(tmp_path, capsys):
     assert slides.main(["--check", str(good), str(bad)]) == 1
     out = capsys.readouterr().out
     assert "01_a.ipynb: ok" in out and "02_b.ipynb:" in out and "no metadata.slideshow" in out
+
+
+def test_lecture_notebooks_come_from_the_course_folder(tmp_path, monkeypatch):
+    (tmp_path / "notebooks").mkdir()
+    for name in ("02_b.ipynb", "01_a.ipynb", "notes.ipynb"):
+        (tmp_path / "notebooks" / name).write_text("{}")
+    expected = [tmp_path / "notebooks" / "01_a.ipynb", tmp_path / "notebooks" / "02_b.ipynb"]
+    assert slides.lecture_notebooks(course=tmp_path) == expected
+    monkeypatch.chdir(tmp_path)                       # default: the current directory
+    assert slides.lecture_notebooks() == expected
+    monkeypatch.chdir(tmp_path / "notebooks")
+    with pytest.raises(ValueError, match="not a folder"):
+        slides.lecture_notebooks()

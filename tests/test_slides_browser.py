@@ -10,20 +10,24 @@ import shutil
 from pathlib import Path
 
 import nbformat
+import offline_browser
 import pytest
-
-from course_utils import slides
 from offline_browser import offline_context
 
-_VENDORED = (slides.OUT_DIR / slides.VENDOR / "node_modules" / slides.MATHJAX).is_file()
+from course_utils.instructor import slides
+
+ROOT = Path(__file__).resolve().parent.parent
+
+_VENDORED = ((ROOT / slides.OUT_DIR) / slides.VENDOR / "node_modules" / slides.MATHJAX).is_file()
 pytestmark = [
-    pytest.mark.skipif(slides.browser_skip_reason() is not None, reason=str(slides.browser_skip_reason())),
+    pytest.mark.skipif(offline_browser.browser_skip_reason() is not None,
+                       reason=str(offline_browser.browser_skip_reason())),
     pytest.mark.skipif(shutil.which("npm") is None and not _VENDORED,
                        reason="npm is needed once to fetch reveal.js and MathJax (apt-get install npm)"),
 ]
 
-LECTURES = slides.lecture_notebooks()
-SCREENSHOTS = slides.ROOT / "build" / "screenshots"
+LECTURES = slides.lecture_notebooks(course=ROOT)
+SCREENSHOTS = ROOT / "build" / "screenshots"
 _CODE = re.compile(r"```.*?```|`[^`\n]*`", re.S)
 _MATH = re.compile(r"\$\$.+?\$\$|\\\[.+?\\\]|\\\(.+?\\\)|(?<![\\$])\$(?!\$)(?:\\.|[^$\\])+?\$"
                    r"|\\begin\{(\w+\*?)\}.*?\\end\{\1\}", re.S)
@@ -43,7 +47,7 @@ def decks():
     built = {}
     for path in LECTURES:
         try:
-            built[path.stem] = slides.build_deck(path)
+            built[path.stem] = slides.build_deck(path, course=ROOT)
         except (ValueError, RuntimeError) as exc:
             built[path.stem] = exc
     return built
@@ -60,7 +64,8 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=slides.find_chromium(), args=list(slides.CHROMIUM_FLAGS))
+        chromium = pw.chromium.launch(executable_path=offline_browser.find_chromium(),
+                                     args=list(offline_browser.CHROMIUM_FLAGS))
         yield chromium
         chromium.close()
 
@@ -90,7 +95,7 @@ COUNT_JS = """() => new Promise(done => MathJax.Hub.Queue(() => done({
 
 @pytest.mark.parametrize("name", [p.stem for p in LECTURES])
 def test_deck_works_offline(name, decks, page):
-    nb = nbformat.read(slides.NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    nb = nbformat.read((ROOT / slides.NOTEBOOKS) / f"{name}.ipynb", as_version=4)
     want = slides.expected_counts(nb)
     try:
         deck = _deck(decks, name)

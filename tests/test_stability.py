@@ -1,8 +1,8 @@
-"""Tests of course_utils.stability: class matching and the number of classes."""
+"""Tests of course_utils.estimators.stability: class matching and the number of classes."""
 import numpy as np
 import pytest
 
-from course_utils import stability as st
+from course_utils.estimators import stability as st
 
 
 def test_match_classes_by_hand():

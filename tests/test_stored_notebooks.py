@@ -32,7 +32,8 @@ def test_there_are_eight_lectures_and_they_keep_outputs():
     assert all(_stored(p) for p in LECTURES), "lecture notebooks are stored with their outputs"
 
 
-@pytest.mark.parametrize("path", [p for p in LECTURES + MASTERS if _stored(p)], ids=lambda p: p.parent.name + "/" + p.name)
+@pytest.mark.parametrize("path", [p for p in LECTURES + MASTERS if _stored(p)],
+                         ids=lambda p: p.parent.name + "/" + p.name)
 def test_outputs_come_from_one_clean_run_of_this_source(path):
     cells = _code_cells(path)
     counts = [c.get("execution_count") for c in cells]

@@ -1,4 +1,4 @@
-"""Tests of course_utils.train: fast full-batch training that keeps the lecture's meaning."""
+"""Tests of course_utils.targets.train: fast full-batch training that keeps the lecture's meaning."""
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -11,7 +11,7 @@ import pytest
 from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs
 
-from course_utils import losses, models, train
+from course_utils.targets import losses, models, train
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,18 @@ STAMP_KEY = "course"
 
 
 def source_stamp(source: str | list[str]) -> str:
-    """A short hash of a cell's source (the text Jupyter shows), to tie an output to its code."""
+    """A short hash of a cell's source (the text Jupyter shows), to tie an output to its code.
+
+    Parameters
+    ----------
+    source : str or list of str
+        The cell's source, as one string or as nbformat's list of lines.
+
+    Returns
+    -------
+    str
+        The first 16 hex digits of the source's SHA-256.
+    """
     text = source if isinstance(source, str) else "".join(source)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
@@ -69,7 +80,18 @@ def execute_notebook(path: str | Path, timeout: int = 600, kernel_name: str = "p
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: execute and store every notebook named, one after the other."""
+    """Command line: execute and store every notebook named, one after the other.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit status (0: every notebook ran clean).
+    """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--timeout", type=int, default=600, help="seconds per cell (default 600)")

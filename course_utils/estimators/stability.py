@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .kohonen import DynamicKernels, _check_int, _rng
-from .validation import check_data, check_n_clusters
+from ..data import make_hierarchical  # noqa: F401 (re-exported: lecture 06 imports it here)
+from ..validation import check_data, check_int, check_n_clusters, check_random_state
+from .kohonen import DynamicKernels
 
 __all__ = ["match_classes", "reproducible_classes", "ReproducibilityResult", "make_hierarchical"]
 
@@ -27,6 +28,13 @@ def match_classes(members: np.ndarray, threshold: float = 0.9) -> tuple[np.ndarr
     Two classes are the same when their Jaccard index |A ∩ B| / |A ∪ B| is at least
     ``threshold`` (1.0 = exactly the same objects). Classes are visited in order; each joins the
     first earlier group whose representative it matches, else starts a new group.
+
+    Parameters
+    ----------
+    members : ndarray of shape (M, N), bool
+        One row per class found in some run: which objects it holds.
+    threshold : float
+        The Jaccard index from which two classes are the same.
 
     Returns
     -------
@@ -138,15 +146,25 @@ def reproducible_classes(X, k_values=range(2, 7), n_runs: int = 100, *, model: s
 
     Parameters
     ----------
-    X : array (N, d).
-    k_values : increasing consecutive ints >= 2 (start with two classes, as the lecture advises).
-    n_runs : classifications per k, each from its own random initial kernels (method of dynamic
-        kernels, :class:`~course_utils.kohonen.DynamicKernels`).
-    model : kernel model. init : 'k-means++' (random kernels spread over the data) or 'random'
-        (random objects, as in the lecture).
-    min_frequency : share of the runs in which a class must appear to count as frequent.
-    match_threshold : Jaccard index above which two classes are the same class.
-    random_state : seed of the whole experiment.
+    X : array-like of shape (N, d)
+        The objects.
+    k_values : sequence of int
+        Increasing consecutive ints >= 2 (start with two classes, as the lecture advises).
+    n_runs : int
+        Classifications per k, each from its own random initial kernels (method of dynamic
+        kernels, :class:`~course_utils.estimators.kohonen.DynamicKernels`).
+    model : {"spatial", "spherical", "linear"}
+        The kernel model.
+    init : {"k-means++", "random"}
+        Initial kernels: spread over the data, or random objects (as in the lecture).
+    min_frequency : float
+        Share of the runs in which a class must appear to count as frequent.
+    match_threshold : float
+        Jaccard index above which two classes are the same class.
+    max_iter : int
+        The most iterations of each classification.
+    random_state : None, int, numpy.random.RandomState or numpy.random.Generator
+        Seed of the whole experiment.
 
     Returns
     -------
@@ -156,12 +174,12 @@ def reproducible_classes(X, k_values=range(2, 7), n_runs: int = 100, *, model: s
     ks = [check_n_clusters(k, X, minimum=2, name="k") for k in k_values]
     if not ks or any(b != a + 1 for a, b in zip(ks, ks[1:])):
         raise ValueError(f"k_values must be consecutive increasing integers (e.g. range(2, 7)), got {list(k_values)}.")
-    n_runs = _check_int(n_runs, "n_runs", minimum=2)
+    n_runs = check_int(n_runs, "n_runs", minimum=2)
     if not 0 < min_frequency <= 1:
         raise ValueError(f"min_frequency is a share of runs and must be in (0, 1], got {min_frequency!r}.")
     if init not in ("k-means++", "random"):
         raise ValueError(f"init must be 'k-means++' or 'random', got {init!r}.")
-    rng = _rng(random_state)
+    rng = check_random_state(random_state, generator=True)
     classes, n_distinct, n_frequent, part_freq = {}, {}, {}, {}
     for k in ks:
         members, run_sizes = [], []
@@ -190,24 +208,3 @@ def reproducible_classes(X, k_values=range(2, 7), n_runs: int = 100, *, model: s
     stable = [k for k in ks if n_frequent[k] == k]
     return ReproducibilityResult(ks, n_runs, float(min_frequency), classes, n_distinct, n_frequent, part_freq,
                                  suggested, stable)
-
-
-
-def make_hierarchical(n_per_blob: int = 60, *, random_state: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Data built like the lecture's example: two groups that split into five classes.
-
-    An elongated blob on the left (``1.5 * n_per_blob`` objects) and, far to the right, two
-    pairs of tight blobs (``n_per_blob`` each). Expected reading: k=2 and k=3 are stable, k=4 splits one
-    pair or the other (about half the runs each), k=5 is stable again.
-
-    Returns
-    -------
-    X : (5.5 * n_per_blob, 2). y : true class ids 0..4 (0 = the long blob).
-    """
-    n = _check_int(n_per_blob, "n_per_blob", minimum=2)
-    rng = np.random.default_rng(random_state)
-    parts = [rng.normal([-8.0, 0.0], [0.8, 0.3], size=(n + n // 2, 2))]
-    for cx, cy in [(4.5, 4.0), (7.5, 4.0), (4.5, -4.0), (7.5, -4.0)]:
-        parts.append(rng.normal([cx, cy], 0.3, size=(n, 2)))
-    y = np.repeat(np.arange(5), [n + n // 2, n, n, n, n])
-    return np.vstack(parts), y

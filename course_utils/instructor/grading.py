@@ -26,10 +26,26 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-__all__ = ["generate_exercise", "generate_all", "merge_submission", "TaskResult", "ROOT"]
+__all__ = ["generate_exercise", "generate_all", "merge_submission", "TaskResult", "course_folder"]
 
-#: The course folder (parent of the package).
-ROOT = Path(__file__).resolve().parent.parent
+
+def course_folder(course: Path | str | None = None) -> Path:
+    """The course folder (holding ``solutions/``, ``exercises/``, ``notebooks/``), as an absolute path.
+
+    Parameters
+    ----------
+    course : path, optional
+        The folder; default: the current directory (the tools run from the course's root, as
+        ``make`` does), so the installed package works outside the checkout too.
+
+    Returns
+    -------
+    Path
+    """
+    root = Path.cwd() if course is None else Path(course).resolve()
+    if not root.is_dir():
+        raise ValueError(f"{root} is not a folder; pass the course folder (the one holding solutions/).")
+    return root
 
 CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 TEXT_STUB = "YOUR ANSWER HERE"
@@ -71,16 +87,29 @@ def generate_exercise(master: NotebookNode) -> NotebookNode:
     return nb
 
 
-def generate_all(solutions: Path | str = ROOT / "solutions", exercises: Path | str = ROOT / "exercises",
-                 *, check: bool = False) -> list[Path]:
+def generate_all(solutions: Path | str | None = None, exercises: Path | str | None = None,
+                 *, check: bool = False, course: Path | str | None = None) -> list[Path]:
     """Write (or, with ``check=True``, compare) the student copy of every master.
+
+    Parameters
+    ----------
+    solutions : path, optional
+        The masters' folder (default: the course's ``solutions/``).
+    exercises : path, optional
+        The student copies' folder (default: the course's ``exercises/``).
+    check : bool
+        Only compare; write nothing.
+    course : path, optional
+        The course folder (default: the current directory).
 
     Returns
     -------
     list of Path
         The exercise files written, or — with ``check`` — those that are missing or stale.
     """
-    solutions, exercises = Path(solutions), Path(exercises)
+    root = course_folder(course) if solutions is None or exercises is None else None
+    solutions = root / "solutions" if solutions is None else Path(solutions)
+    exercises = root / "exercises" if exercises is None else Path(exercises)
     masters = sorted(solutions.glob("*.ipynb"))
     if not masters:
         raise ValueError(f"no master notebooks in {solutions}.")
@@ -162,17 +191,31 @@ def _score(cell: NotebookNode) -> tuple[float, float, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m course_utils.grading", description=__doc__.split("\n")[0])
+    """Command line: ``python -m course_utils.instructor.grading [--course DIR] exercises [--check]``.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit status.
+    """
+    parser = argparse.ArgumentParser(prog="python -m course_utils.instructor.grading",
+                                     description=__doc__.split("\n")[0])
+    parser.add_argument("--course", type=Path, default=None, help="the course folder (default: the current directory)")
     sub = parser.add_subparsers(dest="cmd", required=True)
     ex = sub.add_parser("exercises", help="regenerate exercises/ from solutions/")
     ex.add_argument("--check", action="store_true", help="only report stale copies; exit 1 if any")
     args = parser.parse_args(argv)
-    paths = generate_all(check=args.check)
+    paths = generate_all(check=args.check, course=args.course)
     if args.check:
         for p in paths:
             print(f"stale: {p} (run `make exercises`)")
         return 1 if paths else 0
-    print(f"wrote {len(paths)} exercise notebook(s) to {ROOT / 'exercises'}")
+    print(f"wrote {len(paths)} exercise notebook(s) to {course_folder(args.course) / 'exercises'}")
     return 0
 
 

@@ -22,7 +22,7 @@ Arithmetic is done in the same order as the Fortran code (plain Python floats ar
 so decisions on near-ties come out as in R. The loops are sequential by nature: every transfer
 moves two centres before the next point is examined.
 
-The loops run compiled by Numba (:mod:`course_utils._kmeans_numba`, the same operations in the same
+The loops run compiled by Numba (:mod:`course_utils.estimators._kmeans_numba`, the same operations in the same
 order); the Python loops here are the reference they are tested against, and the fallback when
 Numba is missing or ``COURSE_UTILS_NO_NUMBA=1``. ``USE_COMPILED = False`` selects them at run time.
 """

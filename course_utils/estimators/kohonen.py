@@ -23,25 +23,35 @@ change of kernel coordinates per step in ``kernel_shift_``.
 """
 from __future__ import annotations
 
-
 import numpy as np
-from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 
-from .validation import check_data, check_n_clusters, check_positive
+from ..data import make_directions, make_lines  # noqa: F401 (re-exported: lecture 06 imports them here)
+from ..validation import check_data, check_fitted, check_int, check_n_clusters, check_positive, check_random_state
 
 __all__ = ["MODELS", "spatial_kernel", "spherical_kernel", "linear_kernel", "proximity",
            "kohonen_step", "line_angle", "KohonenNetwork", "DynamicKernels", "make_lines", "make_directions"]
 
-from .kernels import (MODELS, kohonen_step, line_angle, linear_kernel, proximity,  # noqa: F401 (re-exported)
-                      spatial_kernel, spherical_kernel, _check_model, _rng, _check_int, _optimal_kernels, _kernel_shift, _init_kernels)
+from .kernels import (  # noqa: F401 (re-exported)
+    MODELS,
+    _check_model,
+    _init_kernels,
+    _kernel_shift,
+    _optimal_kernels,
+    kohonen_step,
+    line_angle,
+    linear_kernel,
+    proximity,
+    spatial_kernel,
+    spherical_kernel,
+)
 
 
-class _KernelMixin(ClusterMixin, BaseEstimator):
+class _KernelMixin(TransformerMixin, ClusterMixin, BaseEstimator):
     """Shared ``predict``/``score`` of the kernel classifiers."""
 
     def _check_fitted(self):
-        if not hasattr(self, "kernels_"):
-            raise ValueError(f"this {type(self).__name__} is not fitted yet: call fit(X) first.")
+        check_fitted(self, "kernels_")
 
     def transform(self, X) -> np.ndarray:
         """Proximity of each object to each kernel, shape (N, K)."""
@@ -132,10 +142,10 @@ class DynamicKernels(_KernelMixin):
         model = _check_model(self.model)
         X = check_data(X, min_samples=2)
         k = check_n_clusters(self.n_clusters, X)
-        n_init = _check_int(self.n_init, "n_init")
-        max_iter = _check_int(self.max_iter, "max_iter")
+        n_init = check_int(self.n_init, "n_init", minimum=1)
+        max_iter = check_int(self.max_iter, "max_iter", minimum=1)
         tol = check_positive(self.tol, "tol", strict=False)
-        rng = _rng(self.random_state)
+        rng = check_random_state(self.random_state, generator=True)
         if model == "spherical" and np.any(np.linalg.norm(X, axis=1) == 0):
             raise ValueError("the spherical model compares directions: X has zero rows; remove them.")
         best = None
@@ -194,7 +204,7 @@ class KohonenNetwork(_KernelMixin):
         if self.map_shape is None:
             return None
         shape = tuple(np.atleast_1d(np.asarray(self.map_shape)).tolist())
-        if len(shape) not in (1, 2) or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in shape):
+        if len(shape) not in (1, 2) or any(type(s) is not int or s < 1 for s in shape):
             raise ValueError(f"map_shape must be None, (k,) or (rows, cols) of positive ints, got {self.map_shape!r}.")
         if int(np.prod(shape)) != k:
             raise ValueError(f"map_shape {shape} has {int(np.prod(shape))} nodes but n_clusters={k}; make them agree.")
@@ -211,12 +221,12 @@ class KohonenNetwork(_KernelMixin):
         eta0 = check_positive(self.learning_rate, "learning_rate")
         if eta0 > 1:
             raise ValueError(f"learning_rate must be in (0, 1] (the winner moves a fraction of the way), got {eta0}.")
-        n_epochs = _check_int(self.n_epochs, "n_epochs")
+        n_epochs = check_int(self.n_epochs, "n_epochs", minimum=1)
         sigma0 = check_positive(self.sigma, "sigma")
         if model == "spherical" and np.any(np.linalg.norm(X, axis=1) == 0):
             raise ValueError("the spherical model compares directions: X has zero rows; remove them.")
         D2 = self._grid(k)
-        rng = _rng(self.random_state)
+        rng = check_random_state(self.random_state, generator=True)
         A = _init_kernels(X, k, model, self.init, rng)
         shifts, history = [], []
         n = X.shape[0]
@@ -253,50 +263,3 @@ class KohonenNetwork(_KernelMixin):
 # ----------------------------------------------------------------------------------------
 # Data for the lecture's examples
 # ----------------------------------------------------------------------------------------
-def make_lines(n_per_line: int = 100, *, angles=(15.0, 75.0, 135.0), points=((-6.0, -3.0), (6.0, 0.0), (-1.0, 6.0)),
-               length: float = 8.0, noise: float = 0.2, random_state: int = 0):
-    """Points scattered around segments of planted lines in the plane.
-
-    Line ``i`` passes through ``points[i]`` with direction angle ``angles[i]`` (degrees); objects
-    are ``p + t c + noise`` with ``t`` uniform in ``[-length/2, length/2]``.
-
-    Returns
-    -------
-    X : (n_lines * n_per_line, 2). y : line ids. directions : (n_lines, 2) unit vectors.
-    """
-    n = _check_int(n_per_line, "n_per_line", minimum=2)
-    ang = np.radians(np.asarray(angles, dtype=float).ravel())
-    P = check_data(points, name="points", n_features=2)
-    if P.shape[0] != ang.size:
-        raise ValueError(f"got {ang.size} angles but {P.shape[0]} points; give one point per line.")
-    length = check_positive(length, "length")
-    noise = check_positive(noise, "noise", strict=False)
-    rng = np.random.default_rng(random_state)
-    C = np.column_stack([np.cos(ang), np.sin(ang)])
-    t = rng.uniform(-length / 2, length / 2, size=(ang.size, n))
-    X = P[:, None, :] + t[..., None] * C[:, None, :] + rng.normal(0, noise, size=(ang.size, n, 2))
-    return X.reshape(-1, 2), np.repeat(np.arange(ang.size), n), C
-
-
-def make_directions(n_per_direction: int = 100, *, angles=(0.0, 50.0, 100.0), spread: float = 8.0,
-                    radius=(0.2, 6.0), random_state: int = 0):
-    """Directional data: objects whose *direction* carries the class, lengths vary widely.
-
-    Class ``i`` has direction angle ``angles[i]`` ± ``spread`` degrees (normal) and length
-    uniform in ``radius``: the spherical model sees three classes, the spatial one is misled
-    by the lengths.
-
-    Returns
-    -------
-    X : (n_classes * n_per_direction, 2). y : class ids.
-    """
-    n = _check_int(n_per_direction, "n_per_direction", minimum=2)
-    ang = np.asarray(angles, dtype=float).ravel()
-    spread = check_positive(spread, "spread", strict=False)
-    lo, hi = (float(r) for r in radius)
-    if not 0 < lo < hi:
-        raise ValueError(f"radius must be (low, high) with 0 < low < high, got {radius!r}.")
-    rng = np.random.default_rng(random_state)
-    a = np.radians(ang[:, None] + rng.normal(0, spread, size=(ang.size, n))).ravel()
-    r = rng.uniform(lo, hi, size=a.size)
-    return np.column_stack([r * np.cos(a), r * np.sin(a)]), np.repeat(np.arange(ang.size), n)

@@ -33,7 +33,7 @@ from pathlib import Path
 import nbformat
 
 from . import _guard
-from .grading import ROOT, TaskResult, _meta, _score, generate_exercise, merge_submission
+from .grading import TaskResult, _meta, _score, course_folder, generate_exercise, merge_submission
 
 __all__ = ["grade_folder", "grade_one", "Limits"]
 
@@ -145,7 +145,7 @@ def _rss_mb(pid: int) -> float:
 
 def _run_worker(master: Path, sub: Path, part: Path, student: str, limits: Limits, blocked: list[str]):
     """Run one notebook in a worker process group; kill it on time or memory limit. Returns a status."""
-    cmd = [sys.executable, "-m", "course_utils.autograde", "_worker", str(master), str(sub), str(part),
+    cmd = [sys.executable, "-m", "course_utils.instructor.autograde", "_worker", str(master), str(sub), str(part),
            student, str(limits.cell_timeout), json.dumps(blocked)]
     env = dict(os.environ, PYTHONHASHSEED="0")
     proc = subprocess.Popen(cmd, start_new_session=True, env=env,
@@ -166,7 +166,7 @@ def _run_worker(master: Path, sub: Path, part: Path, student: str, limits: Limit
     return why or (None if proc.returncode == 0 else f"grader worker failed (exit {proc.returncode})")
 
 
-def grade_folder(submissions: Path | str, *, solutions: Path | str = ROOT / "solutions",
+def grade_folder(submissions: Path | str, *, solutions: Path | str | None = None,
                  out: Path | str = "grades.csv", limits: Limits | None = None,
                  resume: bool = True, jobs: int = 1) -> list[TaskResult]:
     """Grade ``submissions/<student>/<notebook>.ipynb`` against ``solutions/`` and write the CSV.
@@ -176,6 +176,7 @@ def grade_folder(submissions: Path | str, *, solutions: Path | str = ROOT / "sol
     to ``<out>.feedback/<student>.html``. ``jobs`` notebooks are graded at once (each in its own
     worker and kernel).
     """
+    solutions = course_folder() / "solutions" if solutions is None else solutions  # default: ./solutions
     submissions, solutions, out = Path(submissions).resolve(), Path(solutions).resolve(), Path(out).resolve()
     if not submissions.is_dir():
         raise ValueError(f"{submissions} is not a folder; give SUBMISSIONS=dir with one sub-folder per student.")
@@ -271,10 +272,12 @@ def _worker_main(argv: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command line: ``python -m course_utils.instructor.autograde SUBMISSIONS [--course DIR] ...``."""
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "_worker":
         return _worker_main(argv[1:])
-    parser = argparse.ArgumentParser(prog="python -m course_utils.autograde", description="Grade a folder of submissions.")
+    parser = argparse.ArgumentParser(prog="python -m course_utils.instructor.autograde",
+                                     description="Grade a folder of submissions.")
     parser.add_argument("submissions")
     parser.add_argument("--out", default="grades.csv")
     parser.add_argument("--cell-timeout", type=int, default=120)
@@ -282,9 +285,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-mb", type=int, default=2000)
     parser.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 2) // 2))
     parser.add_argument("--no-resume", action="store_true", help="re-grade everything")
+    parser.add_argument("--course", default=None, help="the course folder (default: the current directory)")
     args = parser.parse_args(argv)
     t0 = time.monotonic()
-    rows = grade_folder(args.submissions, out=args.out, resume=not args.no_resume,
+    rows = grade_folder(args.submissions, solutions=course_folder(args.course) / "solutions",
+                        out=args.out, resume=not args.no_resume,
                         limits=Limits(args.cell_timeout, args.notebook_timeout, args.memory_mb), jobs=args.jobs)
     totals: dict[str, list[float]] = {}
     for r in rows:

@@ -30,7 +30,7 @@ import numpy as np
 from scipy import sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from .validation import check_labels, check_n_clusters
+from ..validation import check_labels, check_n_clusters
 
 __all__ = ["split_components", "segment_graph", "merge_segments", "ncut_score", "iic_score"]
 
@@ -38,10 +38,23 @@ _EXHAUSTIVE = 4096            # groupings tried exhaustively at the end of the g
 
 
 def ncut_score(B: np.ndarray, sizes: np.ndarray, balance: float = 1.0) -> float:
-    """:func:`course_utils.graph_losses.ncut_loss` of a hard partition from its cluster graph.
+    """:func:`course_utils.targets.graph_losses.ncut_loss` of a hard partition from its cluster graph.
 
     ``B[a, b]`` is the edge weight between clusters a and b (``B[a, a]``: within a), ``sizes``
     the number of points per cluster; ``Σ_a (vol_a − B_aa) / vol_a + balance · KL(π ‖ uniform)``.
+
+    Parameters
+    ----------
+    B : ndarray of shape (m, m)
+        Edge weights between the clusters (``B[a, a]``: within cluster a).
+    sizes : ndarray of shape (m,)
+        Points per cluster.
+    balance : float
+        Weight of the balance term.
+
+    Returns
+    -------
+    float
     """
     vol = B.sum(axis=1)
     ncut = float(np.sum((vol - np.diag(B)) / np.maximum(vol, 1e-12)))
@@ -50,8 +63,22 @@ def ncut_score(B: np.ndarray, sizes: np.ndarray, balance: float = 1.0) -> float:
 
 
 def iic_score(B: np.ndarray, sizes: np.ndarray, entropy_weight: float = 1.0) -> float:
-    """:func:`course_utils.graph_losses.iic_loss` of a hard partition: minus the mutual
-    information of the clusters at the two ends of a random edge (``sizes`` is not used)."""
+    """:func:`course_utils.targets.graph_losses.iic_loss` of a hard partition: minus the mutual
+    information of the clusters at the two ends of a random edge (``sizes`` is not used).
+
+    Parameters
+    ----------
+    B : ndarray of shape (m, m)
+        Edge weights between the clusters (``B[a, a]``: within cluster a).
+    sizes : ndarray of shape (m,)
+        Points per cluster (not used; for a common signature with :func:`ncut_score`).
+    entropy_weight : float
+        Weight of the marginals' term (1: the mutual information).
+
+    Returns
+    -------
+    float
+    """
     J = np.maximum(B / B.sum(), 1e-12)
     pi = J.sum(axis=1)
     return -float(np.sum(J * (np.log(J) - entropy_weight * (np.log(pi)[:, None] + np.log(pi)[None, :]))))
@@ -59,7 +86,19 @@ def iic_score(B: np.ndarray, sizes: np.ndarray, entropy_weight: float = 1.0) -> 
 
 def split_components(W, labels) -> np.ndarray:
     """Relabel so that every segment is connected in the graph ``W``: each connected component
-    of a segment's induced subgraph becomes a segment of its own (labels ``0..m-1``)."""
+    of a segment's induced subgraph becomes a segment of its own (labels ``0..m-1``).
+
+    Parameters
+    ----------
+    W : scipy.sparse matrix of shape (N, N)
+        The graph.
+    labels : array-like of shape (N,)
+        The segment of each point.
+
+    Returns
+    -------
+    ndarray of shape (N,)
+    """
     W = sp.csr_matrix(W)
     labels = check_labels(labels, n_samples=W.shape[0])
     out = np.empty(labels.shape[0], dtype=np.int64)
@@ -73,7 +112,20 @@ def split_components(W, labels) -> np.ndarray:
 
 
 def segment_graph(W, segments) -> tuple[np.ndarray, np.ndarray]:
-    """``B = Hᵀ W H`` (m × m) and the segment sizes, for segments labelled ``0..m-1``."""
+    """``B = Hᵀ W H`` (m × m) and the segment sizes, for segments labelled ``0..m-1``.
+
+    Parameters
+    ----------
+    W : scipy.sparse matrix of shape (N, N)
+        The graph.
+    segments : array-like of shape (N,)
+        The segment of each point, in ``0..m-1``.
+
+    Returns
+    -------
+    B : ndarray of shape (m, m)
+    sizes : ndarray of shape (m,)
+    """
     segments = np.asarray(segments)
     n, m = segments.shape[0], int(segments.max()) + 1
     H = sp.csr_matrix((np.ones(n), (np.arange(n), segments)), shape=(n, m))

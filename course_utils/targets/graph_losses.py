@@ -15,7 +15,7 @@ belong together when a chain of near neighbours joins them.
 
 All three only need ``W @ P`` (a sparse × dense product): memory and time O(N·k·K), so
 N = 10 000 points train in seconds. Empty clusters never give NaN: every denominator is guarded
-by :data:`course_utils.losses.EPS`.
+by :data:`course_utils.targets.losses.EPS`.
 """
 from __future__ import annotations
 
@@ -23,17 +23,10 @@ import numpy as np
 from keras import ops
 from scipy import sparse as sp
 
-from .losses import EPS, ClusteringLoss, _check_nearness, _to_backend
-from .validation import check_data, check_n_clusters, check_positive
+from ..validation import check_data, check_int, check_n_clusters, check_n_neighbors, check_positive
+from .base import EPS, ClusteringLoss, _check_nearness, _to_backend
 
 __all__ = ["knn_graph", "GraphLoss", "ncut_loss", "spectral_loss", "iic_loss", "embedding_labels"]
-
-
-def _check_k(n_neighbors, n: int) -> int:
-    if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, (int, np.integer)) \
-            or not 1 <= n_neighbors <= n - 1:
-        raise ValueError(f"n_neighbors must be an integer in [1, N-1 = {n - 1}], got {n_neighbors!r}.")
-    return int(n_neighbors)
 
 
 def knn_graph(X, n_neighbors: int = 10, *, weights: str = "connectivity") -> sp.csr_matrix:
@@ -41,22 +34,28 @@ def knn_graph(X, n_neighbors: int = 10, *, weights: str = "connectivity") -> sp.
 
     Parameters
     ----------
-    X : array (N, D)
-    n_neighbors : int — each point is joined to its ``n_neighbors`` nearest points; the graph is
-        symmetrised (an edge when either point is among the other's neighbours).
-    weights : {"connectivity", "gaussian"}
+    X : array-like of shape (N, D)
+        The data.
+    n_neighbors : int
+        Each point is joined to its ``n_neighbors`` nearest points; the graph is symmetrised (an
+        edge when either point is among the other's neighbours).
+    weights : {"connectivity", "gaussian", "snn"}
         ``"connectivity"``: every edge weighs 1 (no scale to choose). ``"gaussian"``: self-tuning
         weights ``exp(−d²ᵢⱼ / (σᵢ σⱼ))`` with ``σᵢ`` the distance to point i's k-th neighbour
-        (Zelnik-Manor & Perona), so dense and sparse regions are treated alike.
+        (Zelnik-Manor & Perona), so dense and sparse regions are treated alike. ``"snn"``
+        (shared nearest neighbours, what :func:`course_utils.cluster` uses by default): an edge
+        weighs ``(s / (k + 1))²``, ``s`` the number of points in both k-neighbourhoods (each point
+        counted in its own), so an edge across a thin bridge between two groups weighs little.
 
     Returns
     -------
-    scipy.sparse.csr_matrix (N, N), symmetric, non-negative, zero diagonal; memory O(N·k).
+    scipy.sparse.csr_matrix
+        Shape (N, N), symmetric, non-negative, zero diagonal; memory O(N·k).
     """
     from sklearn.neighbors import kneighbors_graph
 
     X = check_data(X, min_samples=3)
-    k = _check_k(n_neighbors, X.shape[0])
+    k = check_n_neighbors(n_neighbors, X.shape[0])
     if weights not in ("connectivity", "gaussian", "snn"):
         raise ValueError(f"weights must be 'snn', 'connectivity' or 'gaussian', got {weights!r}.")
     G = kneighbors_graph(X, k, mode="distance", include_self=False).tocsr()
@@ -185,8 +184,7 @@ def spectral_loss(W, dim: int, *, jitter: float = 1e-4) -> ClusteringLoss:
         before the Cholesky factorisation, so a rank-deficient output (two equal columns) does
         not fail.
     """
-    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1:
-        raise ValueError(f"dim is the embedding size (use n_clusters) and must be a positive integer, got {dim!r}.")
+    check_int(dim, "dim", minimum=1, hint=" (the embedding size: use n_clusters)")
     jitter = check_positive(jitter, "jitter")
     return _SpectralLoss(W, int(dim), jitter)
 
@@ -202,7 +200,8 @@ class _IICLoss(GraphLoss):
         J = (J + ops.transpose(J)) / 2.0
         J = ops.maximum(J, EPS)
         pi = ops.sum(J, axis=1)
-        # I = Σ J log J − (1 + w) Σ J log(p_i p_j) … written as in IIC: λ weights the marginals
+        # I = Σ J log J − w Σ J log(p_i p_j), w = entropy_weight (w = 1: the mutual information;
+        # w > 1 weights the marginals more, as in the IIC paper)
         mi = ops.sum(J * (ops.log(J) - self.entropy_weight * (ops.log(ops.expand_dims(pi, 1))
                                                               + ops.log(ops.expand_dims(pi, 0)))))
         return -mi
@@ -236,6 +235,24 @@ def embedding_labels(loss: ClusteringLoss, Y, n_clusters: int, *, seed: int = 0,
     the embedding tight points on the sphere. ``Y`` is the output on the points the loss was
     built for; with ``Y_new`` (the same network's output on other points — SpectralNet's
     out-of-sample extension) the same linear map and the same k-means centres label those.
+
+    Parameters
+    ----------
+    loss : ClusteringLoss
+        The spectral loss the network was trained with (it holds the graph's degrees).
+    Y : array-like of shape (N, dim)
+        The network's output on the points the loss was built for.
+    n_clusters : int
+        Number of clusters for k-means.
+    seed : int
+        Seed of k-means.
+    Y_new : array-like of shape (M, dim), optional
+        The same network's output on other points, labelled with the same map and centres.
+
+    Returns
+    -------
+    ndarray of shape (N,) or (M,)
+        The labels of ``Y`` (or of ``Y_new`` when given).
     """
     from sklearn.cluster import KMeans
 

@@ -1,4 +1,4 @@
-"""The compiled epoch of :class:`course_utils.gan_kmeans.GANKMeans` (private).
+"""The compiled epoch of :class:`course_utils.estimators.gan_kmeans.GANKMeans` (private).
 
 One ``tf.function`` per architecture, reused across fits (weights and optimiser state are reset at
 every fit), so a fit costs milliseconds instead of a graph trace each time.
@@ -8,7 +8,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from . import gan_kmeans as _gk  # the pieces (networks, losses); looked up when an engine is built
+from . import gan_networks as _gk  # the pieces (networks, losses)
 
 
 # ---------------------------------------------------------------------------------------------

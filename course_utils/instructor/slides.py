@@ -1,6 +1,6 @@
 """Offline reveal.js slide decks of the lecture notebooks.
 
-``make slides`` (or ``python -m course_utils.slides``) turns every ``notebooks/NN_*.ipynb`` into
+``make slides`` (or ``python -m course_utils.instructor.slides``) turns every ``notebooks/NN_*.ipynb`` into
 ``build/slides/NN_*.slides.html`` with nbconvert's slides exporter (what ``jupyter nbconvert --to
 slides`` runs), so that a deck works on a projector laptop with no network:
 
@@ -18,10 +18,7 @@ slides`` runs), so that a deck works on a projector laptop with no network:
 from __future__ import annotations
 
 import argparse
-import copy
-import importlib.util
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -30,16 +27,17 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ROOT / "notebooks"
-OUT_DIR = ROOT / "build" / "slides"
-PACKAGE_DIR = ROOT / "slides"
+from .grading import course_folder
+from .widgets import WIDGET_STATE, WIDGET_VIEW, flatten_widgets  # noqa: F401 (re-exported)
+
+# Folders inside the course folder (``--course``; default: the current directory).
+NOTEBOOKS = Path("notebooks")
+OUT_DIR = Path("build") / "slides"
+PACKAGE_DIR = Path("slides")           # package.json, package-lock.json and the nbconvert template
 TEMPLATE_DIR = PACKAGE_DIR / "template"
 VENDOR = "_vendor"  # folder inside the output folder, holding node_modules/
 
 SLIDE_TYPES = ("slide", "subslide", "fragment", "-", "skip", "notes")
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 # Front-end files inside _vendor/node_modules (checked after npm ci).
 REVEAL = "reveal.js"
 REQUIRE_JS = "requirejs/require.js"
@@ -47,26 +45,39 @@ JQUERY = "jquery/dist/jquery.min.js"
 MATHJAX = "mathjax/MathJax.js"
 MATHJAX_CONFIG = "?config=TeX-AMS_CHTML-full,Safe"
 _PRUNE = ("mathjax/unpacked", "mathjax/test")  # not loaded by a deck (26 MB)
-_REMOTE = re.compile(r"""<(?:script|link|img|iframe|source)\b[^>]*?\b(?:src|href)\s*=\s*["']?((?:https?:)?//[^"'\s>]*)""",
+_REMOTE = re.compile(r"""<(?:script|link|img|iframe|source)\b[^>]*?\b(?:src|href)\s*=\s*["']?"""
+                     r"""((?:https?:)?//[^"'\s>]*)""",
                      re.I)
 
 
-def lecture_notebooks(folder: Path | str = NOTEBOOKS) -> list[Path]:
+def lecture_notebooks(folder: Path | str | None = None, *, course: Path | str | None = None) -> list[Path]:
     """The lecture notebooks ``NN_name.ipynb`` of ``folder``, sorted by number.
 
     Parameters
     ----------
-    folder : path
+    folder : path, optional
         Folder to list (default: the course's ``notebooks/``).
+    course : path, optional
+        The course folder (default: the current directory).
     """
-    folder = Path(folder)
+    folder = course_folder(course) / NOTEBOOKS if folder is None else Path(folder)
     if not folder.is_dir():
         raise ValueError(f"{folder} is not a folder; pass the folder that holds the lecture notebooks")
     return sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb") if p.is_file())
 
 
 def slide_type(cell: dict) -> str | None:
-    """The cell's ``metadata.slideshow.slide_type``, or None where it has none."""
+    """The cell's ``metadata.slideshow.slide_type``, or None where it has none.
+
+    Parameters
+    ----------
+    cell : dict
+        A notebook cell.
+
+    Returns
+    -------
+    str or None
+    """
     show = cell.get("metadata", {}).get("slideshow")
     return show.get("slide_type") if isinstance(show, dict) else None
 
@@ -76,6 +87,15 @@ def metadata_problems(nb: dict) -> list[str]:
 
     Every cell needs a ``slide_type`` among :data:`SLIDE_TYPES`, and the first cell must be a
     ``slide`` (the title).
+
+    Parameters
+    ----------
+    nb : dict
+        The notebook.
+
+    Returns
+    -------
+    list of str
     """
     cells = nb.get("cells", [])
     if not cells:
@@ -95,6 +115,11 @@ def metadata_problems(nb: dict) -> list[str]:
 def expected_counts(nb: dict) -> dict[str, int]:
     """What a deck of ``nb`` must show, read off the metadata alone.
 
+    Parameters
+    ----------
+    nb : dict
+        The notebook.
+
     Returns
     -------
     dict
@@ -107,53 +132,30 @@ def expected_counts(nb: dict) -> dict[str, int]:
             "notes": kinds.count("notes")}
 
 
-# --------------------------------------------------------------------------- browser (tests)
-# Headless Chromium as the browser tests start it: quiet (no background connections) and unable to
-# resolve any host name but localhost, so that nothing can leave the machine even unrouted.
-CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
-                  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1")
-SKIP_BROWSER_ENV = "COURSE_SKIP_BROWSER"
-
-
-def find_chromium() -> str | None:
-    """Path of a Chromium binary: ``$COURSE_CHROMIUM``, else Debian's ``chromium`` on the PATH."""
-    named = os.environ.get("COURSE_CHROMIUM")
-    if named:
-        return named if Path(named).is_file() else None
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
-def browser_skip_reason() -> str | None:
-    """Why the browser tests cannot run here (None: they can)."""
-    if os.environ.get(SKIP_BROWSER_ENV, "") not in ("", "0"):
-        return f"{SKIP_BROWSER_ENV} is set"
-    if find_chromium() is None:
-        return ("no Chromium found: `sudo apt-get install chromium` (Debian/Ubuntu), set COURSE_CHROMIUM to "
-                f"a Chrome/Chromium binary, or set {SKIP_BROWSER_ENV}=1")
-    if importlib.util.find_spec("playwright") is None:
-        return "the playwright package is not installed (pip install -r requirements.txt)"
-    return None
-
-
 # --------------------------------------------------------------------------- vendor files
-def ensure_vendor(out_dir: Path | str = OUT_DIR, quiet: bool = True) -> Path:
+def ensure_vendor(out_dir: Path | str | None = None, quiet: bool = True, *, course: Path | str | None = None) -> Path:
     """Install the pinned front-end packages into ``out_dir/_vendor`` (``npm ci``), once.
 
     Re-installs only when ``slides/package-lock.json`` changed since the last install.
+
+    Parameters
+    ----------
+    out_dir : path, optional
+        Folder of the decks (default: the course's ``build/slides``).
+    quiet : bool
+        Hide npm's output.
+    course : path, optional
+        The course folder, holding ``slides/package-lock.json`` (default: the current directory).
 
     Returns
     -------
     Path
         The ``node_modules`` folder.
     """
-    vendor = Path(out_dir) / VENDOR
+    root = course_folder(course)
+    vendor = Path(root / OUT_DIR if out_dir is None else out_dir) / VENDOR
     modules = vendor / "node_modules"
-    lock = (PACKAGE_DIR / "package-lock.json").read_text()
+    lock = (root / PACKAGE_DIR / "package-lock.json").read_text()
     stamp = vendor / ".installed-lock.json"
     if stamp.is_file() and stamp.read_text() == lock and _missing(modules) == []:
         return modules
@@ -163,7 +165,7 @@ def ensure_vendor(out_dir: Path | str = OUT_DIR, quiet: bool = True) -> Path:
                            "to fetch the pinned reveal.js and MathJax once")
     vendor.mkdir(parents=True, exist_ok=True)
     for name in ("package.json", "package-lock.json"):
-        shutil.copyfile(PACKAGE_DIR / name, vendor / name)
+        shutil.copyfile(root / PACKAGE_DIR / name, vendor / name)
     cmd = [npm, "ci", "--prefix", str(vendor), "--ignore-scripts", "--no-audit", "--no-fund"]
     done = subprocess.run(cmd, capture_output=quiet, text=True)
     if done.returncode != 0:
@@ -182,77 +184,14 @@ def _missing(modules: Path) -> list[str]:
     return [n for n in need if not (modules / n).is_file()]
 
 
-# --------------------------------------------------------------------------- widgets
-def flatten_widgets(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """A copy of ``nb`` whose widget outputs are replaced by what they showed, and no widget state.
-
-    An Output widget contributes its stored outputs (an ``interact`` figure), a control (slider,
-    dropdown, ...) a line ``description: value``; containers are walked in order.
-    """
-    nb = copy.deepcopy(nb)
-    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        outputs = []
-        for out in cell.get("outputs", []):
-            view = out.get("data", {}).get(WIDGET_VIEW)
-            if view is None:
-                outputs.append(out)
-                continue
-            found = _merge_controls(_widget_outputs(view.get("model_id", ""), state, set()))
-            outputs.extend(found or [nbformat.v4.new_output(
-                "display_data", data={"text/plain": "(interactive widget: run the notebook in JupyterLab)"})])
-        cell.outputs = outputs
-    nb.metadata.pop("widgets", None)
-    return nb
-
-
-def _widget_outputs(model_id: str, state: dict, seen: set) -> list:
-    model = state.get(model_id)
-    if model is None or model_id in seen:
-        return []
-    seen.add(model_id)
-    name, st = model.get("model_name", ""), model.get("state", {})
-    if name == "OutputModel":
-        return [nbformat.from_dict(o) for o in st.get("outputs", [])]
-    if "children" in st:
-        found = []
-        for child in st["children"]:
-            found += _widget_outputs(str(child).removeprefix("IPY_MODEL_"), state, seen)
-        return found
-    label = st.get("description") or name.removesuffix("Model")
-    labels, index = st.get("_options_labels"), st.get("index")
-    if isinstance(labels, list) and isinstance(index, int) and 0 <= index < len(labels):  # Dropdown & co
-        return [("control", f"{label} = {labels[index]}")]
-    if "value" in st and name != "LabelModel":
-        return [("control", f"{label} = {st['value']}")]
-    return []
-
-
-def _merge_controls(found: list) -> list:
-    """One stdout line ``A = 3.0 · K = 3`` per run of controls, in place of the controls."""
-    merged = []
-    for item in found:
-        if isinstance(item, tuple):
-            if merged and isinstance(merged[-1], list):
-                merged[-1].append(item[1])
-            else:
-                merged.append([item[1]])
-        else:
-            merged.append(item)
-    return [nbformat.v4.new_output("stream", name="stdout", text=" · ".join(m) + "\n") if isinstance(m, list)
-            else m for m in merged]
-
-
 # --------------------------------------------------------------------------- export
-def _exporter():
+def _exporter(root: Path):
     from nbconvert import SlidesExporter
 
     mods = f"{VENDOR}/node_modules"
     return SlidesExporter(
         template_name="course_reveal",
-        extra_template_basedirs=[str(TEMPLATE_DIR)],
+        extra_template_basedirs=[str(root / TEMPLATE_DIR)],
         reveal_url_prefix=f"{mods}/{REVEAL}",
         require_js_url=f"{mods}/{REQUIRE_JS}",
         jquery_url=f"{mods}/{JQUERY}",
@@ -266,26 +205,40 @@ def _exporter():
 
 
 def remote_urls(html: str) -> list[str]:
-    """The URLs in ``html`` from which a script, style sheet or image would load over the network."""
+    """The URLs in ``html`` from which a script, style sheet or image would load over the network.
+
+    Parameters
+    ----------
+    html : str
+        A deck's HTML.
+
+    Returns
+    -------
+    list of str
+    """
     return [m.group(1) for m in _REMOTE.finditer(html)]
 
 
-def build_deck(notebook: Path | str, out_dir: Path | str = OUT_DIR) -> Path:
+def build_deck(notebook: Path | str, out_dir: Path | str | None = None, *, course: Path | str | None = None) -> Path:
     """Export one notebook to ``out_dir/<name>.slides.html``, with offline front-end files.
 
     Parameters
     ----------
     notebook : path
         A lecture notebook with slideshow metadata on every cell.
-    out_dir : path
-        Folder of the decks; its ``_vendor/`` gets reveal.js and MathJax (``npm ci``, once).
+    out_dir : path, optional
+        Folder of the decks (default: the course's ``build/slides``); its ``_vendor/`` gets
+        reveal.js and MathJax (``npm ci``, once).
+    course : path, optional
+        The course folder (default: the current directory).
 
     Returns
     -------
     Path
         The deck's HTML file.
     """
-    notebook, out_dir = Path(notebook), Path(out_dir)
+    root = course_folder(course)
+    notebook, out_dir = Path(notebook), Path(root / OUT_DIR if out_dir is None else out_dir)
     if notebook.suffix != ".ipynb" or not notebook.is_file():
         raise ValueError(f"{notebook} is not a notebook file (.ipynb)")
     nb = nbformat.read(notebook, as_version=4)
@@ -293,8 +246,8 @@ def build_deck(notebook: Path | str, out_dir: Path | str = OUT_DIR) -> Path:
     if problems:
         raise ValueError(f"{notebook.name}: fix its slideshow metadata (View > Cell Toolbar > Slideshow "
                          "in Jupyter, or the property inspector in JupyterLab):\n  " + "\n  ".join(problems))
-    ensure_vendor(out_dir)
-    body, _ = _exporter().from_notebook_node(
+    ensure_vendor(out_dir, course=root)
+    body, _ = _exporter(root).from_notebook_node(
         flatten_widgets(nb), resources={"metadata": {"name": notebook.stem}})
     leaks = remote_urls(body)
     if leaks:
@@ -304,18 +257,35 @@ def build_deck(notebook: Path | str, out_dir: Path | str = OUT_DIR) -> Path:
     return target
 
 
-def build_all(notebooks: list[Path] | None = None, out_dir: Path | str = OUT_DIR) -> list[Path]:
+def build_all(notebooks: list[Path] | None = None, out_dir: Path | str | None = None, *,
+              course: Path | str | None = None) -> list[Path]:
     """Build a deck for every lecture notebook (default: ``notebooks/NN_*.ipynb``).
 
     Every notebook is tried; the errors are raised together at the end.
+
+    Parameters
+    ----------
+    notebooks : list of path, optional
+        The notebooks (default: the course's ``notebooks/NN_*.ipynb``).
+    out_dir : path, optional
+        Folder of the decks (default: the course's ``build/slides``).
+    course : path, optional
+        The course folder (default: the current directory).
+
+    Returns
+    -------
+    list of Path
+        The decks' HTML files.
     """
-    notebooks = lecture_notebooks() if notebooks is None else [Path(p) for p in notebooks]
+    root = course_folder(course)
+    out_dir = root / OUT_DIR if out_dir is None else Path(out_dir)
+    notebooks = lecture_notebooks(course=root) if notebooks is None else [Path(p) for p in notebooks]
     if not notebooks:
         raise ValueError("no lecture notebooks to build (expected notebooks/NN_name.ipynb)")
     built, errors = [], []
     for path in notebooks:
         try:
-            built.append(build_deck(path, out_dir))
+            built.append(build_deck(path, out_dir, course=root))
         except (ValueError, RuntimeError) as exc:
             errors.append(str(exc))
     if errors:
@@ -334,21 +304,33 @@ def _write_index(out_dir: Path, decks: list[Path]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m course_utils.slides [NOTEBOOK ...] [--out DIR]``."""
-    parser = argparse.ArgumentParser(prog="python -m course_utils.slides",
+    """Command line: ``python -m course_utils.instructor.slides [NOTEBOOK ...] [--out DIR] [--course DIR]``.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit status.
+    """
+    parser = argparse.ArgumentParser(prog="python -m course_utils.instructor.slides",
                                      description="Build offline reveal.js decks of the lecture notebooks.")
     parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks (default: notebooks/NN_*.ipynb)")
-    parser.add_argument("--out", type=Path, default=OUT_DIR, help="output folder (default: build/slides)")
+    parser.add_argument("--out", type=Path, default=None, help="output folder (default: COURSE/build/slides)")
+    parser.add_argument("--course", type=Path, default=None, help="the course folder (default: the current directory)")
     parser.add_argument("--check", action="store_true", help="only check the slideshow metadata")
     args = parser.parse_args(argv)
-    paths = args.notebooks or lecture_notebooks()
+    paths = args.notebooks or lecture_notebooks(course=args.course)
     if args.check:
         bad = {p.name: metadata_problems(json.loads(p.read_text())) for p in paths}
         for name, problems in bad.items():
             print(f"{name}: {'ok' if not problems else ''}" + "".join(f"\n  {p}" for p in problems))
         return 1 if any(bad.values()) else 0
     try:
-        decks = build_all(paths, args.out)
+        decks = build_all(paths, args.out, course=args.course)
     except (ValueError, RuntimeError) as exc:
         print(exc, file=sys.stderr)
         return 1

@@ -13,7 +13,7 @@ Python. :func:`fit_clustering` keeps that meaning of an *epoch* (one full-batch 
   value per epoch exactly like the lecture's, and can stop early on the loss.
 
 Any Keras loss ``loss(y_true, y_pred)`` over the full batch works (``y_true`` is a dummy);
-losses derived from :class:`course_utils.losses.ClusteringLoss` are also checked against the
+losses derived from :class:`course_utils.targets.losses.ClusteringLoss` are also checked against the
 model and the data before training.
 """
 from __future__ import annotations
@@ -27,7 +27,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from .validation import check_data, check_n_clusters
+from ..metrics import inertia  # noqa: F401 (re-exported: lecture 02 calls train.inertia)
+from ..validation import check_data, check_int, check_n_clusters
 
 __all__ = ["fit_clustering", "predict_memberships", "predict_centers", "predict_labels", "inertia",
            "LossTrace"]
@@ -178,23 +179,40 @@ def fit_clustering(model: keras.Model, X, loss: Callable, *, epochs: int = 300,
 
     Parameters
     ----------
-    model : keras.Model — e.g. from :mod:`course_utils.models`
-    X : array (N, D) — the data; its rows are the one batch, in this order
-    loss : callable ``loss(y_true, y_pred)`` — a target function, e.g. from :mod:`course_utils.losses`
-    epochs : int — the most full-batch steps to take
-    optimizer, learning_rate — a Keras optimizer or its name; ``learning_rate`` overrides the default
-    patience : int, optional — stop when the loss has not improved by ``min_delta`` for about
-        this many epochs (Keras ``EarlyStopping(monitor="loss")``, checked every block of
-        ``steps_per_execution`` epochs on the block's mean loss). None: never stop early.
-    steps_per_execution : int — the most steps run per call into the compiled graph; the block
-        actually used is the largest divisor of ``epochs`` (and of the snapshot epochs) not above it.
-    snapshots : epochs at which to keep the model's output on X (``history.snapshots[epoch]``);
-        0 is the untrained network.
-    callbacks : more Keras callbacks (called once per block).
-    progress, live_plot : a progress bar / a live loss curve in JupyterLab (ipywidgets); ignored
-        outside a notebook and under pytest or ``COURSE_UTILS_QUIET``.
-    record_steps : record the loss of every epoch (costs one more loss evaluation per step);
-        False keeps only the per-block means.
+    model : keras.Model
+        E.g. from :mod:`course_utils.targets.models`.
+    X : array-like of shape (N, D)
+        The data; its rows are the one batch, in this order.
+    loss : callable
+        A target function ``loss(y_true, y_pred)``, e.g. from :mod:`course_utils.targets.losses`.
+    epochs : int
+        The most full-batch steps to take.
+    optimizer : str or keras.optimizers.Optimizer
+        A Keras optimizer or its name.
+    learning_rate : float, optional
+        Overrides the optimizer's default.
+    patience : int, optional
+        Stop when the loss has not improved by ``min_delta`` for about this many epochs (Keras
+        ``EarlyStopping(monitor="loss")``, checked every block of ``steps_per_execution`` epochs on
+        the block's mean loss). None: never stop early.
+    min_delta : float
+        The smallest improvement that counts, for ``patience``.
+    steps_per_execution : int
+        The most steps run per call into the compiled graph; the block actually used is the largest
+        divisor of ``epochs`` (and of the snapshot epochs) not above it.
+    snapshots : sequence of int
+        Epochs at which to keep the model's output on X (``history.snapshots[epoch]``); 0 is the
+        untrained network.
+    callbacks : sequence of keras.callbacks.Callback
+        More Keras callbacks (called once per block).
+    progress : bool
+        A progress bar in JupyterLab (ipywidgets); ignored outside a notebook and under pytest or
+        ``COURSE_UTILS_QUIET``.
+    live_plot : bool
+        A live loss curve in JupyterLab, under the same conditions.
+    record_steps : bool
+        Record the loss of every epoch (costs one more loss evaluation per step); False keeps only
+        the per-block means.
 
     Returns
     -------
@@ -205,12 +223,8 @@ def fit_clustering(model: keras.Model, X, loss: Callable, *, epochs: int = 300,
     in_dim, out_dim = _model_dims(model)
     X = check_data(X, min_samples=2, n_features=in_dim)
     n = X.shape[0]
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer (full-batch steps), got {epochs!r}.")
-    epochs = int(epochs)
-    if isinstance(steps_per_execution, bool) or not isinstance(steps_per_execution, (int, np.integer)) \
-            or steps_per_execution < 1:
-        raise ValueError(f"steps_per_execution must be a positive integer, got {steps_per_execution!r}.")
+    epochs = check_int(epochs, "epochs", minimum=1, hint=" (full-batch steps)")
+    check_int(steps_per_execution, "steps_per_execution", minimum=1)
     if any(not 0 <= int(s) <= epochs for s in snapshots):
         raise ValueError(f"snapshots must be epochs in [0, epochs={epochs}], got {list(snapshots)}.")
     if not callable(loss):
@@ -251,8 +265,7 @@ def fit_clustering(model: keras.Model, X, loss: Callable, *, epochs: int = 300,
                           and trace is not None)
     cbs = [bookkeeping, keras.callbacks.TerminateOnNaN(), *callbacks]
     if patience is not None:
-        if isinstance(patience, bool) or not isinstance(patience, (int, np.integer)) or patience < 1:
-            raise ValueError(f"patience must be a positive number of epochs or None, got {patience!r}.")
+        check_int(patience, "patience", minimum=1, hint=" (epochs) or None")
         cbs.append(keras.callbacks.EarlyStopping(monitor="loss", mode="min", min_delta=float(min_delta),
                                                  patience=max(1, math.ceil(patience / block))))
     t0 = time.perf_counter()
@@ -273,14 +286,40 @@ def fit_clustering(model: keras.Model, X, loss: Callable, *, epochs: int = 300,
 
 
 def predict_memberships(model: keras.Model, X) -> np.ndarray:
-    """The memberships ``P`` (N, K) an assignment network gives to the points of ``X``."""
+    """The memberships ``P`` (N, K) an assignment network gives to the points of ``X``.
+
+    Parameters
+    ----------
+    model : keras.Model
+        An assignment network.
+    X : array-like of shape (N, D)
+        The points.
+
+    Returns
+    -------
+    ndarray of shape (N, K)
+    """
     in_dim, _ = _model_dims(model)
     X = check_data(X, n_features=in_dim)
     return _predict(model, X.astype(np.float32))
 
 
 def predict_centers(model: keras.Model, X, n_clusters: int) -> np.ndarray:
-    """A centroid network's centres: the mean of its output over ``X``, reshaped to (K, D)."""
+    """A centroid network's centres: the mean of its output over ``X``, reshaped to (K, D).
+
+    Parameters
+    ----------
+    model : keras.Model
+        A centroid network.
+    X : array-like of shape (N, D)
+        The data it was trained on.
+    n_clusters : int
+        K.
+
+    Returns
+    -------
+    ndarray of shape (K, D)
+    """
     in_dim, out_dim = _model_dims(model)
     X = check_data(X, n_features=in_dim)
     k = check_n_clusters(n_clusters)
@@ -290,20 +329,24 @@ def predict_centers(model: keras.Model, X, n_clusters: int) -> np.ndarray:
     return _predict(model, X.astype(np.float32)).mean(axis=0).reshape(k, X.shape[1])
 
 
-def inertia(X, centers) -> float:
-    """k-means inertia: the sum over points of the squared distance to the nearest centre."""
-    from .losses import squared_distances
-
-    X = check_data(X)
-    C = check_data(centers, name="centers", n_features=X.shape[1])
-    return float(squared_distances(X, C).min(axis=1).sum())
-
-
 def predict_labels(model: keras.Model, X, *, centers=None) -> np.ndarray:
     """Cluster ids: the most probable cluster (assignment network) or the nearest centre.
 
     For a centroid network pass ``centers=predict_centers(model, X, n_clusters)``; without
     ``centers`` the model's output must be memberships (rows summing to 1).
+
+    Parameters
+    ----------
+    model : keras.Model
+        An assignment network, or a centroid network when ``centers`` is given.
+    X : array-like of shape (N, D)
+        The points.
+    centers : array-like of shape (K, D), optional
+        A centroid network's centres (:func:`predict_centers`).
+
+    Returns
+    -------
+    ndarray of shape (N,)
     """
     X = check_data(X)
     if centers is not None:

@@ -3,10 +3,12 @@
 A *target function* is an ordinary Keras loss ``loss(y_true, y_pred)`` whose minimum is a good
 clustering. ``y_true`` is a dummy (the data have no targets); the loss only looks at the
 network's output ``y_pred`` for the **whole data set as one batch**, in the data's row order
-(:func:`course_utils.train.fit_clustering` guarantees both).
+(:func:`course_utils.targets.train.fit_clustering` guarantees both).
 
 Everything inside the losses is written with :mod:`keras.ops`, so they run under any Keras
-backend. The matrix forms here never build the lecture's ``(N, N, K)`` broadcast:
+backend (a sparse nearness matrix stays sparse under TensorFlow and JAX; other backends get a dense
+copy). Checking a *custom* target (:func:`course_utils.targets.assignment.check_target`) needs
+TensorFlow. The matrix forms here never build the lecture's ``(N, N, K)`` broadcast:
 
 * :func:`centroid_loss` — mean squared distance of each point to the nearest of the K centres
   that the network emits (lecture 02).
@@ -16,38 +18,26 @@ backend. The matrix forms here never build the lecture's ``(N, N, K)`` broadcast
 The nearness matrix ``M`` is built by :func:`nearness_matrix`, dense (memory O(N²)) or as a
 sparse k-nearest-neighbour graph (memory O(N·k)). Lecture 05's connectivity losses —
 :func:`ncut_loss`, :func:`spectral_loss`, :func:`iic_loss` on a :func:`knn_graph` — are importable
-from here too; they live in :mod:`course_utils.graph_losses`. The lectures' original broadcast programs are
-kept, for comparison only, in :mod:`course_utils.losses_lecture`.
+from here too; they live in :mod:`course_utils.targets.graph_losses`. The shared pieces (:class:`ClusteringLoss`,
+:data:`EPS`) live in :mod:`course_utils.targets.base`. The lectures' original broadcast programs are
+kept, for comparison only, in :mod:`course_utils.targets.losses_lecture`.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
-import keras
 import numpy as np
 from keras import ops
 from scipy import sparse as sp
 
-from .validation import check_data, check_n_clusters, check_positive
+from ..validation import check_data, check_n_clusters, check_n_neighbors, check_positive
+from .base import EPS, ClusteringLoss, _check_nearness, _to_backend
+from .graph_losses import embedding_labels, iic_loss, knn_graph, ncut_loss, spectral_loss
 
 __all__ = ["squared_distances", "rational", "gaussian", "threshold", "KERNELS", "nearness_matrix",
            "ClusteringLoss", "centroid_loss", "proximity_loss", "normalized_proximity_loss",
            "EPS", "knn_graph", "ncut_loss", "spectral_loss", "iic_loss", "embedding_labels"]
 
-_GRAPH_LOSSES = ("knn_graph", "ncut_loss", "spectral_loss", "iic_loss", "embedding_labels")
-
-
-def __getattr__(name: str):
-    """Lecture 05's graph losses, from :mod:`course_utils.graph_losses` (imported on first use,
-    since that module builds on this one)."""
-    if name in _GRAPH_LOSSES:
-        from . import graph_losses
-
-        return getattr(graph_losses, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-#: Guard added to every denominator: an empty (vanishing) cluster gives 0, never 0/0 = NaN.
-EPS = 1e-7
 
 
 # ----------------------------------------------------------------------------------------------
@@ -58,6 +48,17 @@ def squared_distances(X, Y=None) -> np.ndarray:
 
     Uses ``‖x‖² + ‖y‖² − 2 x·y`` (memory O(N·M), not the lecture's (N, N, D) broadcast) and
     clips the round-off negatives to 0; the diagonal of ``squared_distances(X)`` is exactly 0.
+
+    Parameters
+    ----------
+    X : array-like of shape (N, D)
+        The points.
+    Y : array-like of shape (M, D), optional
+        Other points (default: ``X``).
+
+    Returns
+    -------
+    ndarray of shape (N, M)
     """
     X = check_data(X)
     same = Y is None
@@ -70,20 +71,56 @@ def squared_distances(X, Y=None) -> np.ndarray:
 
 
 def rational(d, a: float = 0.01) -> np.ndarray:
-    """Nearness ``a / (d + a)`` of squared distance ``d``: 1 at d = 0, ½ at d = a, → 0 far away."""
+    """Nearness ``a / (d + a)`` of squared distance ``d``: 1 at d = 0, ½ at d = a, → 0 far away.
+
+    Parameters
+    ----------
+    d : array-like
+        Squared distances.
+    a : float
+        The squared distance at which the nearness is ½.
+
+    Returns
+    -------
+    ndarray
+    """
     a = check_positive(a, "a")
     d = np.asarray(d, dtype=np.float64)
     return a / (d + a)
 
 
 def gaussian(d, beta: float = 10.0) -> np.ndarray:
-    """Nearness ``exp(−beta·d)`` of squared distance ``d`` (the lecture uses beta = 10)."""
+    """Nearness ``exp(−beta·d)`` of squared distance ``d`` (the lecture uses beta = 10).
+
+    Parameters
+    ----------
+    d : array-like
+        Squared distances.
+    beta : float
+        Decay rate.
+
+    Returns
+    -------
+    ndarray
+    """
     beta = check_positive(beta, "beta")
     return np.exp(-beta * np.asarray(d, dtype=np.float64))
 
 
 def threshold(d, t: float = 0.1) -> np.ndarray:
-    """Hard nearness: 1 where the squared distance ``d <= t``, else 0."""
+    """Hard nearness: 1 where the squared distance ``d <= t``, else 0.
+
+    Parameters
+    ----------
+    d : array-like
+        Squared distances.
+    t : float
+        The largest squared distance that counts as near.
+
+    Returns
+    -------
+    ndarray
+    """
     t = check_positive(t, "t", strict=False)
     return (np.asarray(d, dtype=np.float64) <= t).astype(np.float64)
 
@@ -99,7 +136,8 @@ def nearness_matrix(X, kernel: str | Callable = "rational", *, n_neighbors: int 
 
     Parameters
     ----------
-    X : array (N, D)
+    X : array-like of shape (N, D)
+        The data.
     kernel : {"rational", "gaussian", "threshold", "eye"} or callable
         A callable maps an array of squared distances to nearness values in [0, ∞) and must
         give 0 for far points. ``"eye"`` ignores the distances: ``M = I`` (each point is near
@@ -143,10 +181,7 @@ def nearness_matrix(X, kernel: str | Callable = "rational", *, n_neighbors: int 
 
     from sklearn.neighbors import kneighbors_graph
 
-    if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, (int, np.integer)) \
-            or not 1 <= n_neighbors <= n - 1:
-        raise ValueError(f"n_neighbors must be an integer in [1, N-1 = {n - 1}], got {n_neighbors!r}.")
-    G = kneighbors_graph(X, int(n_neighbors), mode="distance", include_self=False).tocsr()
+    G = kneighbors_graph(X, check_n_neighbors(n_neighbors, n), mode="distance", include_self=False).tocsr()
     G.data = apply(G.data ** 2)         # explicit zeros (duplicate points) become kernel(0)
     M = G.maximum(G.T).tolil()          # symmetrise: near if either is among the other's k
     M.setdiag(apply(np.zeros(n)))       # every point is near to itself
@@ -158,93 +193,6 @@ def nearness_matrix(X, kernel: str | Callable = "rational", *, n_neighbors: int 
 # ----------------------------------------------------------------------------------------------
 # the losses
 # ----------------------------------------------------------------------------------------------
-def _check_nearness(M: Any, name: str = "nearness"):
-    """Validate a nearness matrix; return it as float32 ndarray or CSR matrix."""
-    if sp.issparse(M):
-        M = sp.csr_matrix(M, dtype=np.float64)
-        if M.ndim != 2 or M.shape[0] != M.shape[1]:
-            raise ValueError(f"{name} must be a square N×N matrix (one row and column per point), "
-                             f"got shape {M.shape}.")
-        data = M.data
-    else:
-        try:
-            M = np.asarray(M, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise ValueError(f"{name} must be a numeric N×N array or a scipy.sparse matrix.") from None
-        if M.ndim != 2 or M.shape[0] != M.shape[1]:
-            raise ValueError(f"{name} must be a square N×N matrix (one row and column per point), "
-                             f"got shape {M.shape}. Build it with nearness_matrix(X).")
-        data = M
-    if M.shape[0] < 2:
-        raise ValueError(f"{name} is {M.shape[0]}×{M.shape[0]}; clustering needs at least 2 points.")
-    if not np.all(np.isfinite(data)):
-        raise ValueError(f"{name} contains NaN or infinite values; check the data and the kernel.")
-    if np.any(data < 0):
-        raise ValueError(f"{name} has negative entries (min {data.min():.3g}); nearness must be >= 0 — "
-                         f"use a kernel of the distance such as rational or gaussian, not a distance "
-                         f"with a minus sign.")
-    return M
-
-
-def _to_backend(M):
-    """A constant backend tensor for the nearness matrix: sparse where the backend supports it."""
-    if not sp.issparse(M):
-        return ops.convert_to_tensor(M.astype(np.float32))
-    coo = M.tocoo()
-    backend = keras.backend.backend()
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        idx = np.stack([coo.row, coo.col], axis=1).astype(np.int64)
-        return tf.sparse.reorder(tf.SparseTensor(idx, coo.data.astype(np.float32), coo.shape))
-    if backend == "jax":
-        from jax.experimental import sparse as jsparse
-
-        return jsparse.BCOO.from_scipy_sparse(coo.astype(np.float32))
-    import warnings
-
-    warnings.warn(f"Keras backend {backend!r} has no sparse tensors; using a dense nearness matrix "
-                  f"(memory O(N²)).", stacklevel=3)
-    return ops.convert_to_tensor(coo.toarray().astype(np.float32))
-
-
-class ClusteringLoss(keras.losses.Loss):
-    """Base class of the course's target functions: a Keras loss over the whole batch.
-
-    Subclasses implement ``target(y_pred)`` → scalar. ``y_true`` is ignored. The attributes
-    ``n_samples`` (rows the batch must have, or None) and ``output_dim`` (columns the network
-    must emit) let :func:`course_utils.train.fit_clustering` check a model against the loss
-    before training. New target functions (lecture 05: normalised cut, spectral…) subclass it.
-    """
-
-    def __init__(self, n_samples: int | None, output_dim: int, name: str):
-        super().__init__(name=name, reduction="sum_over_batch_size")
-        self.n_samples = n_samples
-        self.output_dim = int(output_dim)
-
-    def check_output(self, y_pred) -> None:
-        """Raise ``ValueError`` when the network output does not fit this loss (static shapes)."""
-        shape = tuple(y_pred.shape)
-        if len(shape) != 2:
-            raise ValueError(f"{self.name}: the network must output a 2-D batch (N, {self.output_dim}), "
-                             f"got shape {shape}.")
-        if shape[1] is not None and shape[1] != self.output_dim:
-            raise ValueError(f"{self.name}: the network outputs {shape[1]} values per point but the loss "
-                             f"expects {self.output_dim}; build the model with the same n_clusters "
-                             f"(and dim) as the loss.")
-        if self.n_samples is not None and shape[0] is not None and shape[0] != self.n_samples:
-            raise ValueError(f"{self.name}: the batch has {shape[0]} rows but the loss was built for "
-                             f"{self.n_samples} points; train on the whole data set as one batch, in "
-                             f"its original order (fit_clustering does).")
-
-    def call(self, y_true, y_pred):
-        self.check_output(y_pred)
-        return self.target(ops.cast(y_pred, "float32"))
-
-    def target(self, y_pred):  # pragma: no cover - abstract
-        raise NotImplementedError
-
-
 class _CentroidLoss(ClusteringLoss):
     def __init__(self, X: np.ndarray, n_clusters: int):
         super().__init__(None, X.shape[1] * n_clusters, "centroid_loss")

@@ -9,7 +9,7 @@ class, the optimal kernel minimises the sum of proximities of its objects:
 * ``linear`` — ``d`` = squared distance to the line ``x = b + t c`` (``|c| = 1``); optimal kernel:
   ``b`` = the class mean, ``c`` = the principal direction, found by the lecture's iteration.
 
-:mod:`course_utils.kohonen` fits classifications with these kernels.
+:mod:`course_utils.estimators.kohonen` fits classifications with these kernels.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .validation import check_data, check_positive
+from ..validation import check_data, check_int, check_positive
 
 __all__ = ["MODELS", "spatial_kernel", "spherical_kernel", "linear_kernel", "proximity",
            "kohonen_step", "line_angle"]
@@ -32,26 +32,21 @@ def _check_model(model: Any, allowed: tuple[str, ...] = MODELS) -> str:
     return model
 
 
-def _rng(random_state):
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    if random_state is not None and (isinstance(random_state, bool)
-                                     or not isinstance(random_state, (int, np.integer)) or random_state < 0):
-        raise ValueError(f"random_state must be None, a non-negative int or a numpy Generator, got {random_state!r}.")
-    return np.random.default_rng(random_state)
-
-
-def _check_int(value: Any, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-    return int(value)
-
-
 # ----------------------------------------------------------------------------------------
 # Optimal kernels of one class
 # ----------------------------------------------------------------------------------------
 def spatial_kernel(X) -> np.ndarray:
-    """Optimal kernel of the spatial model: ``argmin_a sum |x - a|^2`` = the class mean."""
+    """Optimal kernel of the spatial model: ``argmin_a sum |x - a|^2`` = the class mean.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, d)
+        The objects of one class.
+
+    Returns
+    -------
+    ndarray of shape (d,)
+    """
     X = check_data(X, min_samples=1)
     return X.mean(axis=0)
 
@@ -61,6 +56,16 @@ def spherical_kernel(X) -> np.ndarray:
 
     The Lagrange function ``-sum_j (x_j, a) + lambda (|a|^2 - 1)`` has the stationary point
     ``a = sum_j x_j / (2 lambda)``; the constraint fixes ``2 lambda = |sum_j x_j|``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, d)
+        The objects of one class.
+
+    Returns
+    -------
+    ndarray of shape (d,)
+        A unit vector.
     """
     X = check_data(X, min_samples=1)
     s = X.sum(axis=0)
@@ -104,11 +109,16 @@ def linear_kernel(X, c0=None, *, tol: float = 1e-10, max_iter: int = 1000,
 
     Parameters
     ----------
-    X : array (n, d), the objects of one class.
-    c0 : array (d,), optional — start of the iteration (default: the direction to the object
-        farthest from the mean).
-    tol, max_iter : stopping rule of the iteration.
-    return_n_iter : also return the number of iterations.
+    X : array-like of shape (n, d)
+        The objects of one class.
+    c0 : array-like of shape (d,), optional
+        Start of the iteration (default: the direction to the object farthest from the mean).
+    tol : float
+        Stop when ``c`` changes by less than this.
+    max_iter : int
+        The most iterations.
+    return_n_iter : bool
+        Also return the number of iterations.
 
     Returns
     -------
@@ -116,7 +126,7 @@ def linear_kernel(X, c0=None, *, tol: float = 1e-10, max_iter: int = 1000,
     """
     X = check_data(X, min_samples=1)
     tol = check_positive(tol, "tol")
-    max_iter = _check_int(max_iter, "max_iter")
+    max_iter = check_int(max_iter, "max_iter", minimum=1)
     b = X.mean(axis=0)
     Z = X - b
     if c0 is None:
@@ -130,7 +140,19 @@ def linear_kernel(X, c0=None, *, tol: float = 1e-10, max_iter: int = 1000,
 
 
 def line_angle(c1, c2) -> float:
-    """Angle in degrees (0..90) between two lines with directions ``c1`` and ``c2``."""
+    """Angle in degrees (0..90) between two lines with directions ``c1`` and ``c2``.
+
+    Parameters
+    ----------
+    c1 : array-like of shape (d,)
+        Direction of the first line.
+    c2 : array-like of shape (d,)
+        Direction of the second line.
+
+    Returns
+    -------
+    float
+    """
     c1 = check_data(c1, name="c1", ndim=1)
     c2 = check_data(c2, name="c2", ndim=1)
     if c1.shape != c2.shape or np.linalg.norm(c1) == 0 or np.linalg.norm(c2) == 0:
@@ -149,6 +171,19 @@ def proximity(X, kernels, model: str = "spatial") -> np.ndarray:
 
     ``kernels`` is (K, d) for the spatial and spherical models and (K, 2, d) — rows
     ``[b_i, c_i]`` — for the linear model.
+
+    Parameters
+    ----------
+    X : array-like of shape (N, d)
+        The objects.
+    kernels : array-like of shape (K, d) or (K, 2, d)
+        The kernels of the model.
+    model : {"spatial", "spherical", "linear"}
+        The kernel model.
+
+    Returns
+    -------
+    ndarray of shape (N, K)
     """
     model = _check_model(model)
     X = check_data(X)
@@ -206,6 +241,21 @@ def kohonen_step(kernels, x, learning_rate: float, neighbourhood=None) -> np.nda
 
     With ``neighbourhood`` (a (K, K) matrix of weights ``h[w, i]``), every kernel moves:
     ``a_i <- a_i + eta h[w, i] (x - a_i)``. Returns the new kernels (a copy).
+
+    Parameters
+    ----------
+    kernels : array-like of shape (K, d)
+        The current kernels.
+    x : array-like of shape (d,)
+        One object.
+    learning_rate : float
+        The step ``eta`` (> 0).
+    neighbourhood : array-like of shape (K, K), optional
+        Weights ``h[w, i]`` of the Kohonen map; None moves the winner only.
+
+    Returns
+    -------
+    ndarray of shape (K, d)
     """
     A = check_data(kernels, name="kernels")
     x = check_data(x, name="x", ndim=1)

@@ -25,18 +25,16 @@ Given the same data and initial centres the estimators give R's labels, sums of 
 from __future__ import annotations
 
 import warnings
-from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin, clone
 from sklearn.cluster import kmeans_plusplus
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
 
+from ..validation import check_data, check_int, check_n_clusters, check_random_state
+from ..validation import check_fitted as check_is_fitted
 from ._lloyd_steps import InOrderSums, NearestCentre, one_blas_thread
 from ._sequential import _withinss, compiled, hartigan_wong, macqueen
-from .validation import check_data, check_n_clusters
 
 __all__ = ["Lloyd", "MacQueen", "HartiganWong", "transfer_change", "restarts", "nearest_center"]
 
@@ -126,21 +124,13 @@ def transfer_change(x, center_from, n_from: int, center_to, n_to: int) -> float:
         raise ValueError(f"x, center_from and center_to must have the same length, got "
                          f"{x.shape[0]}, {cf.shape[0]} and {ct.shape[0]}.")
     for name, v, lo in (("n_from", n_from, 2), ("n_to", n_to, 1)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
-            raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}"
-                             + (" (a point alone in its cluster is never moved)." if lo == 2 else "."))
+        check_int(v, name, minimum=lo, hint=" (a point alone in its cluster is never moved)" if lo == 2 else "")
     return float(n_to / (n_to + 1) * ((x - ct) ** 2).sum() - n_from / (n_from - 1) * ((x - cf) ** 2).sum())
 
 
 # ---------------------------------------------------------------------------------------------
 # the estimators
 # ---------------------------------------------------------------------------------------------
-def _check_int(value: Any, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-    return int(value)
-
-
 def _distinct_rows(X: np.ndarray) -> np.ndarray:
     """The distinct rows of X in order of first appearance (R's ``unique(x)``)."""
     _, first = np.unique(X, axis=0, return_index=True)
@@ -213,8 +203,8 @@ class _RKMeans(ClusterMixin, BaseEstimator):
         """Cluster ``X`` (n, p); ``y`` is ignored (scikit-learn convention)."""
         X = check_data(X)
         k = check_n_clusters(self.n_clusters)
-        max_iter = _check_int(self.max_iter, "max_iter (R's iter.max)")
-        n_init = _check_int(self.n_init, "n_init (R's nstart)")
+        max_iter = check_int(self.max_iter, "max_iter (R's iter.max)", minimum=1)
+        n_init = check_int(self.n_init, "n_init (R's nstart)", minimum=1)
         if k > X.shape[0]:
             raise ValueError(f"n_clusters={k} is more than the {X.shape[0]} data points; "
                              f"choose n_clusters <= {X.shape[0]}.")
@@ -362,7 +352,7 @@ def restarts(estimator: _RKMeans, X, n_starts: int = 1000, *, random_state: int 
     ndarray (n_starts,) of total within-cluster sums of squares.
     """
     X = check_data(X)
-    n_starts = _check_int(n_starts, "n_starts")
+    n_starts = check_int(n_starts, "n_starts", minimum=1)
     k = check_n_clusters(estimator.n_clusters, X)
     pool = _distinct_rows(X)
     rng = check_random_state(random_state)

@@ -33,18 +33,26 @@ Differences from the seed's PyTorch code, all documented where they matter:
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import keras
 import numpy as np
 from keras import ops
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import kmeans_plusplus
-from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
 
-from .validation import check_data, check_labels, check_n_clusters, check_positive
+from ..data import lecture_points  # noqa: F401 (re-exported: lecture 08 imports it here)
+from ..validation import (
+    check_data,
+    check_fitted,
+    check_int,
+    check_labels,
+    check_n_clusters,
+    check_positive,
+    check_random_state,
+)
 from ._gan_engine import _engine
+from .gan_networks import _torch_like_weights, build_discriminator, build_generator, discriminator_loss, generator_loss
+from .kmeans import _distinct_rows
 
 __all__ = ["GANKMeans", "teacher_labels", "build_generator", "build_discriminator",
            "generator_loss", "discriminator_loss", "recompute_centers", "lecture_points"]
@@ -55,19 +63,6 @@ GRADIENTS = ("straight-through", "none")
 # ---------------------------------------------------------------------------------------------
 # the pieces
 # ---------------------------------------------------------------------------------------------
-def lecture_points(n_samples: int = 100, *, low: int = 1, high: int = 10,
-                   random_state: int = 0) -> np.ndarray:
-    """The seed's data: ``n_samples`` points whose two coordinates are *different* integers in
-    ``[low, high)`` (``random.sample(range(low, high), 2)``), so many points repeat."""
-    for name, v in (("n_samples", n_samples), ("low", low), ("high", high)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-            raise ValueError(f"{name} must be an integer, got {v!r}.")
-    if n_samples < 1 or high - low < 2:
-        raise ValueError(f"need n_samples >= 1 and at least two integers in [low, high); got "
-                         f"n_samples={n_samples}, low={low}, high={high}.")
-    rng = np.random.default_rng(random_state)
-    pts = [rng.choice(np.arange(low, high), size=2, replace=False) for _ in range(n_samples)]
-    return np.asarray(pts, dtype=np.float64)
 
 
 def teacher_labels(X, centers, *, tie_tol: float = 1e-9) -> tuple[np.ndarray, np.ndarray]:
@@ -76,6 +71,15 @@ def teacher_labels(X, centers, *, tie_tol: float = 1e-9) -> tuple[np.ndarray, np
     A point is a *tie* when a second centre is as near as the nearest one:
     ``d2_j - d2_min <= tie_tol * max(1, d2_min)`` for some other centre ``j`` (squared Euclidean
     distances in float64; ``tie_tol=0`` demands exact equality).
+
+    Parameters
+    ----------
+    X : array-like of shape (n, p)
+        The points.
+    centers : array-like of shape (K, p)
+        The centres.
+    tie_tol : float
+        Relative tolerance of the tie test (>= 0).
 
     Returns
     -------
@@ -93,7 +97,21 @@ def teacher_labels(X, centers, *, tie_tol: float = 1e-9) -> tuple[np.ndarray, np
 
 
 def recompute_centers(X, labels, old_centers) -> np.ndarray:
-    """Each centre becomes the mean of the points with its label; an empty cluster keeps its centre."""
+    """Each centre becomes the mean of the points with its label; an empty cluster keeps its centre.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, p)
+        The points.
+    labels : array-like of shape (n,)
+        The label of each point, in ``[0, K)``.
+    old_centers : array-like of shape (K, p)
+        The centres before the update (kept for empty clusters).
+
+    Returns
+    -------
+    ndarray of shape (K, p)
+    """
     X = check_data(X)
     old = check_data(old_centers, name="old_centers", n_features=X.shape[1])
     labels = check_labels(labels, X.shape[0])
@@ -110,72 +128,6 @@ def recompute_centers(X, labels, old_centers) -> np.ndarray:
     return out
 
 
-def _check_int(value: Any, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-    return int(value)
-
-
-def _torch_like_weights(sizes, rng, weight_std=None) -> list[np.ndarray]:
-    """PyTorch's ``nn.Linear`` initialisation: U(-1/sqrt(fan_in), +) for weights and biases;
-    with ``weight_std`` the weights are N(0, weight_std) instead (the seed's generator)."""
-    out = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        b = 1.0 / np.sqrt(fan_in)
-        w = (rng.normal(0.0, weight_std, (fan_in, fan_out)) if weight_std
-             else rng.uniform(-b, b, (fan_in, fan_out)))
-        out += [w.astype("float32"), rng.uniform(-b, b, fan_out).astype("float32")]
-    return out
-
-
-def build_generator(n_features: int, n_clusters: int, hidden: int = 32, *,
-                    seed: int | None = 0) -> keras.Model:
-    """The seed's generator: ``Dense(hidden, relu) -> Dense(hidden//2, relu) -> Dense(K)`` logits.
-
-    Weights N(0, 0.1) as in the seed; biases as PyTorch's default. ``seed=None`` leaves Keras'
-    own initialisation.
-    """
-    d = _check_int(n_features, "n_features")
-    k = check_n_clusters(n_clusters)
-    h = _check_int(hidden, "hidden", 2)
-    model = keras.Sequential([keras.Input((d,)), keras.layers.Dense(h, activation="relu"),
-                              keras.layers.Dense(h // 2, activation="relu"), keras.layers.Dense(k)],
-                             name="generator")
-    if seed is not None:
-        model.set_weights(_torch_like_weights([d, h, h // 2, k], np.random.default_rng(seed), 0.1))
-    return model
-
-
-def build_discriminator(input_dim: int = 1, hidden: int = 64, *, seed: int | None = 0) -> keras.Model:
-    """The seed's discriminator: ``Dense(hidden, relu) -> Dense(1)``; returns the *logit* ``z``.
-
-    ``D = sigmoid(z)`` is the probability that the label came from the teacher; the losses take
-    ``z`` so that ``log D = -softplus(-z)`` and ``log(1 - D) = -softplus(z)`` never overflow.
-    ``input_dim`` is 1 (the label as a number) or ``1 + n_features`` for ``conditional=True``.
-    """
-    n_in = _check_int(input_dim, "input_dim")
-    h = _check_int(hidden, "hidden")
-    model = keras.Sequential([keras.Input((n_in,)), keras.layers.Dense(h, activation="relu"),
-                              keras.layers.Dense(1)], name="discriminator")
-    if seed is not None:
-        model.set_weights(_torch_like_weights([n_in, h, 1], np.random.default_rng(seed)))
-    return model
-
-
-def generator_loss(z_fake):
-    """The seed's ``G_loss = mean(log(1 - D(G)))`` from the discriminator's logits (to minimise)."""
-    z = ops.reshape(ops.convert_to_tensor(z_fake), (-1,))
-    return -ops.mean(ops.softplus(z))
-
-
-def discriminator_loss(z_real, z_fake):
-    """The seed's ``D_loss = -mean(log D(y_used) + log(1 - D(y_G)))`` from logits: the teacher's
-    label (target 1) against the generator's (target 0)."""
-    zr = ops.reshape(ops.convert_to_tensor(z_real), (-1,))
-    zf = ops.reshape(ops.convert_to_tensor(z_fake), (-1,))
-    return ops.mean(ops.softplus(-zr) + ops.softplus(zf))
-
-
 # ---------------------------------------------------------------------------------------------
 # the estimator
 # ---------------------------------------------------------------------------------------------
@@ -186,7 +138,7 @@ class GANKMeans(ClusterMixin, BaseEstimator):
     ----------
     n_clusters : int
     init : {"random", "k-means++"} or array (n_clusters, n_features)
-        "random" picks ``n_clusters`` distinct data rows (as :class:`course_utils.kmeans.Lloyd`).
+        "random" picks ``n_clusters`` distinct data rows (as :class:`course_utils.estimators.kmeans.Lloyd`).
     max_iter : int — at most this many epochs (the seed's ``EPOCH = 100``)
     patience : int — stop once the centres did not move for this many consecutive epochs
     tol : float — the largest centre coordinate change that counts as "did not move" (0 = exact)
@@ -237,8 +189,7 @@ class GANKMeans(ClusterMixin, BaseEstimator):
         init = self.init
         if isinstance(init, str):
             if init == "random":
-                _, first = np.unique(X, axis=0, return_index=True)
-                pool = X[np.sort(first)]
+                pool = _distinct_rows(X)           # as Lloyd's "random": distinct rows, R's order
                 return pool[rng.choice(pool.shape[0], size=k, replace=False)].copy()
             if init == "k-means++":
                 return kmeans_plusplus(X, k, random_state=rng)[0]
@@ -254,16 +205,16 @@ class GANKMeans(ClusterMixin, BaseEstimator):
         return C.copy()
 
     def _check_params(self) -> dict:
-        p = {"max_iter": _check_int(self.max_iter, "max_iter"),
-             "patience": _check_int(self.patience, "patience"),
+        p = {"max_iter": check_int(self.max_iter, "max_iter", minimum=1),
+             "patience": check_int(self.patience, "patience", minimum=1),
              "tol": check_positive(self.tol, "tol", strict=False),
              "tie_tol": check_positive(self.tie_tol, "tie_tol", strict=False),
              "lr_g": check_positive(self.learning_rate_g, "learning_rate_g"),
              "lr_d": check_positive(self.learning_rate_d, "learning_rate_d"),
-             "hidden": _check_int(self.hidden, "hidden", 2),
-             "d_hidden": _check_int(self.d_hidden, "d_hidden")}
+             "hidden": check_int(self.hidden, "hidden", minimum=2),
+             "d_hidden": check_int(self.d_hidden, "d_hidden", minimum=1)}
         if self.batch_size is not None:
-            _check_int(self.batch_size, "batch_size (or None for the whole data set)")
+            check_int(self.batch_size, "batch_size (or None for the whole data set)", minimum=1)
         if self.generator_gradient not in GRADIENTS:
             raise ValueError(f"generator_gradient must be one of {GRADIENTS}, got "
                              f"{self.generator_gradient!r}.")
@@ -335,7 +286,7 @@ class GANKMeans(ClusterMixin, BaseEstimator):
         return self
 
     def _model(self, which: str) -> keras.Model:
-        check_is_fitted(self, "cluster_centers_")
+        check_fitted(self)
         if which not in self._models:          # built on first use: a fit does not pay for it
             if which == "generator":
                 w = self.generator_weights_
@@ -359,14 +310,14 @@ class GANKMeans(ClusterMixin, BaseEstimator):
 
     def generator_labels(self, X) -> np.ndarray:
         """The trained generator's own label (argmax of its logits) for every row of ``X``."""
-        check_is_fitted(self, "cluster_centers_")
+        check_fitted(self)
         X = check_data(X, n_features=self.n_features_in_)
         Xs = ((X - self._scale[0]) / self._scale[1]).astype("float32")
         return np.asarray(ops.convert_to_numpy(self.generator_(Xs, training=False))).argmax(axis=1)
 
     def predict(self, X) -> np.ndarray:
         """The hybrid rule: the nearest learned centre, the generator's label where it is a tie."""
-        check_is_fitted(self, "cluster_centers_")
+        check_fitted(self)
         X = check_data(X, n_features=self.n_features_in_)
         labels, ties = teacher_labels(X, self.cluster_centers_, tie_tol=self.tie_tol)
         if ties.any():

@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Sequence
 
 import keras
+import numpy as np
 from keras import ops
 
-from .validation import check_n_clusters, check_positive
+from ..validation import check_int, check_n_clusters, check_positive
 
 __all__ = ["SharpSoftmax", "centroid_network", "assignment_network"]
 
@@ -54,15 +55,16 @@ class SharpSoftmax(keras.layers.Layer):
 
 
 def _check_dim(dim) -> int:
-    if isinstance(dim, bool) or not isinstance(dim, int) or dim < 1:
-        raise ValueError(f"dim is the number of features of the data (X.shape[1]) and must be a "
-                         f"positive integer, got {dim!r}.")
-    return dim
+    return check_int(dim, "dim", minimum=1, hint=" (the number of features of the data, X.shape[1])")
 
 
 def _check_units(hidden, name="hidden") -> tuple[int, ...]:
-    units = (hidden,) if isinstance(hidden, int) and not isinstance(hidden, bool) else tuple(hidden)
-    if not units or any(isinstance(u, bool) or not isinstance(u, int) or u < 1 for u in units):
+    try:
+        units = tuple(np.atleast_1d(hidden).tolist()) if not isinstance(hidden, str) else ()
+        units = tuple(check_int(u, name, minimum=1) for u in units)
+    except (TypeError, ValueError):
+        units = ()
+    if not units:
         raise ValueError(f"{name} must be a positive integer or a non-empty sequence of them, got {hidden!r}.")
     return units
 
@@ -75,8 +77,8 @@ def centroid_network(dim: int, n_clusters: int, hidden: int | Sequence[int] = 30
                      activation: str = "relu", seed: int | None = None) -> keras.Model:
     """Lecture 02's network: ``Dense(hidden, relu) → Dense(dim·n_clusters)`` (linear).
 
-    Train it with :func:`course_utils.losses.centroid_loss`; read the centres with
-    :func:`course_utils.train.predict_centers`.
+    Train it with :func:`course_utils.targets.losses.centroid_loss`; read the centres with
+    :func:`course_utils.targets.train.predict_centers`.
 
     Parameters
     ----------

@@ -1,16 +1,17 @@
 """One call that clusters data by minimising a named target function (lecture 05).
 
->>> from course_utils.clustering import cluster
+>>> from course_utils.targets.clustering import cluster
 >>> labels = cluster(X, 2, objective="spectral", seed=0)
 
-:func:`cluster` builds the network, trains it with :func:`course_utils.train.fit_clustering`,
+:func:`cluster` builds the network, trains it with :func:`course_utils.targets.train.fit_clustering`,
 and returns integer labels. Methods that can stop in a poor local minimum train several
 *restarts* — independent networks with different initial weights — **in one Keras model**
 (their outputs side by side, the loss the sum of their losses, so each restart gets its own
 gradient and Adam state), and keep the restart whose own loss is lowest — losses within a small
 tolerance count as equal and the lowest index wins (:func:`pick_restart`), so another CPU's
-rounding cannot change the choice. The choice uses the target function only, never the true labels. :func:`fit_cluster` returns the details (loss of
-every restart, the chosen one, the model, the seconds).
+rounding cannot change the choice. The choice uses the target function only, never the true
+labels. :func:`fit_cluster` returns the details (loss of every restart, the chosen one, the model,
+the seconds).
 
 Objectives (see :data:`DEFAULTS` for every option and its default):
 
@@ -19,11 +20,11 @@ Objectives (see :data:`DEFAULTS` for every option and its default):
 ``proximity``  lecture 03/04: ``−Σ_k p_kᵀ M p_k / Σ_n p_nk`` with a rational nearness matrix
 ``ncut``       soft normalised cut on a shared-neighbour kNN graph + balance term, trained for
                ``oversegment · K`` segments, then merged into K clusters by the same target
-               function (:mod:`course_utils.segments`)
+               function (:mod:`course_utils.targets.segments`)
 ``spectral``   SpectralNet-style: D-orthonormal embedding, ``trace(Yᵀ L Y)``, then k-means
 ``iic``        minus the mutual information of the clusters of graph neighbours (over-segmented
                and merged like ``ncut``)
-callable       your own target ``fn(P, graph) -> scalar`` (see :mod:`course_utils.assignment`);
+callable       your own target ``fn(P, graph) -> scalar`` (see :mod:`course_utils.targets.assignment`);
                ``output="embedding"`` trains a linear-output network instead of memberships and
                labels its D-orthonormalised output by k-means (as ``spectral`` does)
 =============  ===============================================================================
@@ -38,12 +39,14 @@ import keras
 import numpy as np
 from keras import ops
 
+from ..validation import check_data, check_int, check_n_clusters, check_n_neighbors
 from . import graph_losses as gl
 from . import losses as L
+from .assignment import Graph, target_loss
 from .losses import ClusteringLoss
 from .models import _check_units, assignment_network, centroid_network
+from .restarts import pick_restart
 from .train import _predict, fit_clustering
-from .validation import check_data, check_n_clusters
 
 __all__ = ["cluster", "fit_cluster", "pick_restart", "ClusterResult", "Graph", "DEFAULTS", "OBJECTIVES",
            "embedding_network"]
@@ -62,60 +65,6 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "custom": {**_NET, **_GRAPH, "n_restarts": 4, "sharpness": 1.0, "output": "memberships"},
 }
 OBJECTIVES = tuple(k for k in DEFAULTS if k != "custom")
-
-
-#: Restart scores within ``RESTART_ATOL + RESTART_RTOL * |lowest|`` of the lowest count as equal.
-RESTART_RTOL, RESTART_ATOL = 1e-3, 1e-4
-
-
-def pick_restart(scores, rtol: float = RESTART_RTOL, atol: float = RESTART_ATOL) -> int:
-    """Index of the restart to keep: the lowest index among those scoring (almost) the lowest.
-
-    Training on another CPU, BLAS build or thread count changes the last bits of every restart's
-    final loss. ``argmin`` would then pick a different restart among near-equal ones, and a stored
-    result would not reproduce. The rule here cannot be flipped by such noise: every score within
-    ``atol + rtol * |lowest|`` of the lowest counts as equal, and the lowest index among them wins.
-    Non-finite scores (a collapsed restart) never win unless all are.
-
-    Parameters
-    ----------
-    scores : sequence of float
-        The final target-function value of every restart (lower is better).
-    rtol, atol : float
-        Relative and absolute tolerance under which two scores count as equal.
-
-    Returns
-    -------
-    int
-        The restart kept.
-    """
-    s = np.asarray(scores, dtype=float).ravel()
-    if s.size == 0:
-        raise ValueError("pick_restart needs at least one score.")
-    finite = np.isfinite(s)
-    if not finite.any():
-        return 0
-    low = s[finite].min()
-    return int(np.flatnonzero(finite & (s <= low + atol + rtol * abs(low)))[0])
-
-
-@dataclass
-class Graph:
-    """What a custom target function ``fn(P, graph)`` may use (all constant tensors).
-
-    Attributes
-    ----------
-    X : tensor (N, D) — the (standardised) data
-    W : sparse tensor (N, N) — symmetric kNN affinities; use it as ``ops.matmul(graph.W, P)``
-    degree : tensor (N,) — ``W 1``, the weighted number of neighbours of each point
-    n_clusters : int
-    W_host : scipy.sparse.csr_matrix — the same W on the host, for NumPy checks
-    """
-    X: Any
-    W: Any
-    degree: Any
-    n_clusters: int
-    W_host: Any = None
 
 
 @dataclass
@@ -173,7 +122,23 @@ def _with_fourier(net_builder: Callable[[int, int], keras.Model], dim: int, four
 
 
 def embedding_network(dim: int, out_dim: int, hidden=(32, 32), *, seed: int | None = None) -> keras.Model:
-    """``Dense(hidden, relu)…  → Dense(out_dim)`` (linear): the SpectralNet embedding network."""
+    """``Dense(hidden, relu)…  → Dense(out_dim)`` (linear): the SpectralNet embedding network.
+
+    Parameters
+    ----------
+    dim : int
+        Number of input features.
+    out_dim : int
+        Size of the embedding.
+    hidden : int or sequence of int
+        Widths of the hidden ReLU layers.
+    seed : int, optional
+        Seed of the initial weights.
+
+    Returns
+    -------
+    keras.Model
+    """
     units = _check_units(hidden)
     init = (lambda i: keras.initializers.GlorotUniform(seed=None if seed is None else seed + i))
     layers = [keras.Input((dim,))]
@@ -217,9 +182,7 @@ def _check_options(objective: str, options: dict) -> dict:
                          f"allowed: {sorted(allowed)}.")
     opts = {**allowed, **options}
     for key in ("n_restarts", "epochs") + (("oversegment",) if "oversegment" in opts else ()):
-        v = opts[key]
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"{key} must be a positive integer, got {v!r}.")
+        check_int(opts[key], key, minimum=1)
     lr = opts["learning_rate"]
     if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not np.isfinite(lr) or lr <= 0:
         raise ValueError(f"learning_rate must be a positive number, got {lr!r}.")
@@ -231,13 +194,31 @@ def _graph(Xs: np.ndarray, opts: dict):
     k = opts["n_neighbors"]
     if k == "auto":                      # 15 at N = 500, growing like √N (60+ at N = 10 000)
         k = int(min(n - 1, max(10, round(15 * np.sqrt(n / 500)))))
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= n - 1:
-        raise ValueError(f"n_neighbors must be an integer in [1, N-1 = {n - 1}], got {k!r}.")
-    return gl.knn_graph(Xs, int(k), weights=opts["weights"])
+    return gl.knn_graph(Xs, check_n_neighbors(k, n), weights=opts["weights"])
 
 
 def make_loss(objective, X: np.ndarray, Xs: np.ndarray, k: int, opts: dict) -> tuple[ClusteringLoss, Callable]:
-    """The target function of ``objective`` and a builder ``build(seed) -> network`` for it."""
+    """The target function of ``objective`` and a builder ``build(seed) -> network`` for it.
+
+    Parameters
+    ----------
+    objective : str or callable
+        A name of :data:`OBJECTIVES` or a custom target ``fn(P, graph)``.
+    X : ndarray of shape (N, D)
+        The data (the centroid target uses it as given).
+    Xs : ndarray of shape (N, D)
+        The standardised data (for the graph and the nearness matrix).
+    k : int
+        The number of clusters.
+    opts : dict
+        The objective's options, defaults filled in.
+
+    Returns
+    -------
+    loss : ClusteringLoss
+    build : callable
+        ``build(seed) -> keras.Model``.
+    """
     dim = X.shape[1]
     if objective == "centroid":
         return (L.centroid_loss(X, k),
@@ -263,7 +244,6 @@ def make_loss(objective, X: np.ndarray, Xs: np.ndarray, k: int, opts: dict) -> t
                 lambda s: _with_fourier(lambda dd, s2: embedding_network(dd, d, opts["hidden"], seed=s2),
                                         dim, ff, s))
     # a custom target fn(P, graph): memberships from a softmax network, or a linear embedding
-    from .assignment import target_loss
 
     if opts["output"] not in ("memberships", "embedding"):
         raise ValueError(f"output must be 'memberships' (softmax network, labels by argmax) or "
@@ -295,9 +275,7 @@ def fit_cluster(X, n_clusters: int, objective: str | Callable = "spectral", seed
     """Like :func:`cluster`, but return a :class:`ClusterResult` with the details."""
     X = check_data(X, min_samples=3)
     k = check_n_clusters(n_clusters, X, minimum=2)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
-    seed = int(seed)
+    seed = check_int(seed, "seed", minimum=0)
     if callable(objective):
         name = "custom"
     elif isinstance(objective, str) and objective in OBJECTIVES:
@@ -308,14 +286,14 @@ def fit_cluster(X, n_clusters: int, objective: str | Callable = "spectral", seed
     opts = _check_options(name, options)
     Xs = L.check_data(X)
     if opts["standardize"]:
-        from .data import standardize
+        from ..data import standardize
 
         Xs = standardize(X)
     keras.utils.set_random_seed(seed)
     t0 = time.perf_counter()
     m = opts["subsample"]
-    if m is not None and (isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 10):
-        raise ValueError(f"subsample must be None or an integer >= 10 (points to train on), got {m!r}.")
+    if m is not None:
+        check_int(m, "subsample", minimum=10, hint=" (points to train on) or None")
     # large data: train on a random subsample, then apply the network to every point
     idx = (np.sort(np.random.default_rng(seed).choice(X.shape[0], int(m), replace=False))
            if m is not None and X.shape[0] > m else None)

@@ -1,0 +1,96 @@
+"""Scoring a student's target function (lecture 05's exercise): train it, turn the ARI into points.
+
+:func:`score_target` trains the target ``fn(P, graph)`` through
+:func:`course_utils.targets.clustering.fit_cluster` on one data set and turns the ARI into points.
+Whatever the function does — raise, return NaN, return the wrong shape, not depend on ``P`` —
+:func:`score_target` returns 0 points and a message saying what went wrong; it never raises, so a
+grader cell never crashes.
+"""
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+__all__ = ["score_target", "total_points", "TargetScore"]
+
+
+@dataclass
+class TargetScore:
+    """The result of :func:`score_target` — printable as one line."""
+    data: str
+    ari: float
+    points: float
+    max_points: float
+    message: str = ""
+
+    def __str__(self) -> str:
+        head = f"{self.data}: ARI {self.ari:.3f} -> {self.points:g}/{self.max_points:g} points"
+        return head + (f" ({self.message})" if self.message else "")
+
+
+def score_target(fn: Callable, X, y, *, name: str = "data", max_points: float = 1.0,
+                 thresholds: Sequence[tuple[float, float]] = ((0.9, 1.0), (0.7, 0.5)),
+                 seed: int = 0, **options) -> TargetScore:
+    """Train the target ``fn(P, graph)`` on ``X`` and score the ARI against the truth ``y``.
+
+    Parameters
+    ----------
+    fn : callable
+        The student's target function ``fn(P, graph)``.
+    X : array-like of shape (N, D)
+        The data.
+    y : array-like of shape (N,)
+        The true labels (``n_clusters = len(unique(y))``).
+    name : str
+        How the data set is called in the message.
+    max_points : float
+        Points for a perfect result.
+    thresholds : sequence of (float, float)
+        ``(ari, fraction)`` pairs: the first one whose ARI is reached gives ``fraction · max_points``;
+        below all of them: 0.
+    seed : int
+        Passed to :func:`course_utils.targets.clustering.fit_cluster`.
+    **options
+        Passed to :func:`course_utils.targets.clustering.fit_cluster` (e.g. ``n_neighbors``).
+
+    Returns
+    -------
+    TargetScore (never raises for a broken target: 0 points and the reason).
+    """
+    from sklearn.metrics import adjusted_rand_score
+
+    from ..targets.clustering import fit_cluster
+
+    y = np.asarray(y)
+    k = len(np.unique(y))
+    try:
+        res = fit_cluster(X, k, fn, seed, **options)
+    except Exception as exc:  # noqa: BLE001 - the grader must survive any student code
+        msg = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+        if not isinstance(exc, (ValueError, FloatingPointError)):
+            msg += " | " + traceback.format_exc(limit=2).strip().splitlines()[-1]
+        return TargetScore(name, 0.0, 0.0, float(max_points), "0 points: " + msg[:300])
+    if not all(np.isfinite(res.losses)):
+        return TargetScore(name, 0.0, 0.0, float(max_points),
+                           "0 points: the loss became NaN/inf during training; guard divisions and logs.")
+    ari = float(adjusted_rand_score(y, res.labels))
+    frac = next((f for t, f in sorted(thresholds, reverse=True) if ari >= t), 0.0)
+    return TargetScore(name, ari, round(float(max_points) * frac, 3), float(max_points))
+
+
+def total_points(scores: Sequence[TargetScore]) -> float:
+    """Sum of the points of several :class:`TargetScore` (for the last line of a grading cell).
+
+    Parameters
+    ----------
+    scores : sequence of TargetScore
+        The scores to add.
+
+    Returns
+    -------
+    float
+    """
+    return round(float(sum(s.points for s in scores)), 3)
