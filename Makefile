@@ -39,6 +39,9 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps -e .
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (course)" >/dev/null
+	@echo "Compiling lecture 07's k-means loops once (Numba caches them on disk)"
+	$(PY) -c "import numpy as np; from course_utils.estimators.kmeans import Lloyd, MacQueen, HartiganWong; \
+	  X = np.random.default_rng(0).normal(size=(60, 2)); [c(3, random_state=0, max_iter=100).fit(X) for c in (Lloyd, MacQueen, HartiganWong)]"
 	@touch $@
 
 lab: setup
