@@ -121,11 +121,12 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 def _rss_mb(pid: int) -> float:
+    """Resident memory of the processes under the worker ``pid``: the submission's sandbox."""
     import psutil
 
     try:
         proc = psutil.Process(pid)
-        procs = [proc] + proc.children(recursive=True)
+        procs = proc.children(recursive=True)
     except psutil.Error:
         return 0.0
     total = 0
