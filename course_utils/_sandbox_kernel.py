@@ -64,7 +64,7 @@ def main() -> int:
             return {"ok": err is None, "error": _err(err), "names": names, "changed": changed}
         if op == "get":
             return {"ok": True, "value": probes.encode(ns[req["name"]], refs=keep)}
-        if op == "call":
+        if op in ("call", "make"):
             target = req["target"]
             if "module" in target:
                 fn = importlib.import_module(target["module"])
@@ -74,7 +74,8 @@ def main() -> int:
                 fn = resolve(target["name"])
             args = probes.decode(req["args"], tensor=tensor, resolve=resolve)
             kwargs = probes.decode(req["kwargs"], tensor=tensor, resolve=resolve)
-            return {"ok": True, "value": probes.encode(fn(*args, **kwargs), refs=keep)}
+            value = fn(*args, **kwargs)
+            return {"ok": True, "value": keep(value) if op == "make" else probes.encode(value, refs=keep)}
         raise ValueError(f"unknown request {op!r}")
 
     signal.signal(signal.SIGALRM, _alarm)

@@ -1,21 +1,23 @@
-"""Grade a whole class: isolated, time- and memory-limited, resumable, with feedback pages.
+"""Grade a whole class: sandboxed, time- and memory-limited, resumable, with feedback pages.
 
 ``make grade SUBMISSIONS=dir`` runs :func:`grade_folder`. For each
 ``dir/<student>/<notebook>.ipynb``:
 
-1. a **worker process** (its own process group) rebuilds the notebook from the master
-   (:func:`course_utils.grading.merge_submission`), puts the guard cell first
-   (:mod:`course_utils._guard`) and runs it in a fresh kernel with a per-cell timeout;
-   before each test cell the guard undoes any monkey-patching;
+1. a **worker process** (its own process group) takes the student's answer cells
+   (:func:`course_utils.grading.merge_submission`) and runs them in a bubblewrap sandbox
+   (:mod:`course_utils.sandbox`, :mod:`course_utils._sandbox_kernel`); the master's tests, hidden
+   part included, run in the worker on plain data that crosses the boundary
+   (:mod:`course_utils.grader_session`, :mod:`course_utils.probes`);
 2. the parent watches the worker: past the per-notebook time limit or the memory limit (resident
-   memory of the worker and its kernel together) the whole group is killed and the notebook scores
-   what it had earned so far (nothing, if no result was written);
-3. each notebook's result is written atomically to ``<out>.parts/`` keyed by a hash of the
-   submission and the master, so an interrupted batch resumes where it stopped and a re-run
-   re-grades only what changed;
+   memory of the sandbox) the whole group is killed and the notebook scores what it had earned so
+   far (nothing, if no result was written);
+3. each notebook's result is written atomically to ``<out>.parts/``, keyed and signed with an HMAC
+   whose key only the grader holds, so an interrupted batch resumes where it stopped, a re-run
+   re-grades only what changed and a forged part is graded again;
 4. the CSV (``student, notebook, task, points, max, status``) and one feedback HTML page per
-   student are written from the parts. Feedback shows the visible test code and the error's
-   name and message, never hidden-test text.
+   student are written from the parts. Feedback shows the visible test code; a failure names a
+   hidden test only as such, and the submission's own error messages are labelled, escaped and
+   truncated.
 """
 from __future__ import annotations
 

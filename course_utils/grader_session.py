@@ -31,6 +31,9 @@ import signal
 import subprocess
 import sys
 import time
+import types
+
+import numpy as np
 
 from . import probes, sandbox
 
@@ -195,6 +198,8 @@ class _Session:
         self.client, self.cell_timeout, self.seq = client, cell_timeout, 0
         self.ns: dict = {"__name__": "__main__", "__builtins__": builtins, "__grader_call__": self.call}
         self.proxies: dict[int, str] = {}
+        self.recipes: dict[int, tuple] = {}
+        self._keep: list = []
 
     def request(self, req: dict, timeout: float | None = None) -> dict:
         self.seq += 1
@@ -209,6 +214,15 @@ class _Session:
 
     def _ref(self, obj) -> str:
         if id(obj) in self.proxies:
+            return self.proxies[id(obj)]
+        if id(obj) in self.recipes:  # built here by a course_utils call: build the same in the sandbox
+            _, target, args, kwargs = self.recipes.pop(id(obj))
+            reply = self.request({"op": "make", "target": target, "args": probes.encode(list(args), refs=self._ref),
+                                  "kwargs": probes.encode(dict(kwargs), refs=self._ref)})
+            if not reply["ok"]:
+                _raise_from_submission(reply.get("error"))
+            self.proxies[id(obj)] = str(reply.get("value"))
+            self._keep.append(obj)
             return self.proxies[id(obj)]
         raise TypeError(f"a {type(obj).__name__} cannot be sent to the submission (plain data only)")
 
@@ -228,7 +242,7 @@ class _Session:
         if holder is not None:
             submission_function.__wrapped__ = holder
         self.proxies[id(submission_function)] = name
-        self._keep = getattr(self, "_keep", []) + [submission_function]
+        self._keep.append(submission_function)
         return submission_function
 
     def _involves(self, value, depth=0) -> bool:
@@ -241,15 +255,20 @@ class _Session:
         return False
 
     def call(self, f, *args, **kwargs):
-        if id(f) not in self.proxies and any(self._involves(a) for a in (*args, *kwargs.values())):
-            target = None
-            if getattr(f, "__globals__", None) is self.ns:
-                target = {"name": f.__name__}
-            elif str(getattr(f, "__module__", "")).startswith("course_utils.") and hasattr(f, "__qualname__"):
-                target = {"module": f.__module__, "qualname": f.__qualname__}
-            if target is not None:
-                return self.remote(target, args, kwargs)
-        return f(*args, **kwargs)
+        if id(f) in self.proxies:
+            return f(*args, **kwargs)
+        target = None
+        if getattr(f, "__globals__", None) is self.ns:
+            target = {"name": f.__name__}
+        elif str(getattr(f, "__module__", "")).startswith("course_utils.") and isinstance(f, types.FunctionType):
+            target = {"module": f.__module__, "qualname": f.__qualname__}
+        if target is not None and any(self._involves(a) for a in (*args, *kwargs.values())):
+            return self.remote(target, args, kwargs)
+        result = f(*args, **kwargs)
+        if target is not None and "module" in target and not isinstance(result, (np.ndarray, int, float, str,
+                                                                                 tuple, list, type(None))):
+            self.recipes[id(result)] = (result, target, args, kwargs)  # e.g. a Graph the student's function gets
+        return result
 
     def run_here(self, source: str, name: str):
         """Run trusted (master) code here; return the last expression's value."""

@@ -61,8 +61,10 @@ CLASS = {
     "d_syntax_error": (L01, lambda: _student(L01, {"wcss_numpy": "def wcss_numpy(X, C):\n    return (("},
                                              all_correct=True), 7),
     "e_endless_loop": (L01, lambda: _student(L01, {"wcss_keras": "while True:\n    pass"}, all_correct=True), 7),
+    # the input transformer blanks the student's own later cells in their sandbox, as it would in
+    # their notebook: the correct loss after it is never defined; nothing reaches the tests
     "f_monkeypatch": (L01, lambda: _student(L01, {"wcss_numpy": MONKEY,
-                                                  "nearest_centre_loss": _answer(L01, "nearest_centre_loss")}), 3),
+                                                  "nearest_centre_loss": _answer(L01, "nearest_centre_loss")}), 0),
     "g_reads_solutions": (L01, lambda: _student(L01, {"wcss_numpy": READER + _answer(L01, "wcss_numpy")}), 0),
     "h_huge_output": (L01, lambda: _student(L01, {"wcss_numpy": "for i in range(200_000):\n    print(i)\n"
                                                   + _answer(L01, "wcss_numpy")}, all_correct=True), 9),
