@@ -212,13 +212,16 @@ class _Session:
         except Exception:
             return arr
 
+    def _known(self, obj) -> str | None:
+        return self._ref(obj) if id(obj) in self.proxies or id(obj) in self.recipes else None
+
     def _ref(self, obj) -> str:
         if id(obj) in self.proxies:
             return self.proxies[id(obj)]
         if id(obj) in self.recipes:  # built here by a course_utils call: build the same in the sandbox
             _, target, args, kwargs = self.recipes.pop(id(obj))
-            reply = self.request({"op": "make", "target": target, "args": probes.encode(list(args), refs=self._ref),
-                                  "kwargs": probes.encode(dict(kwargs), refs=self._ref)})
+            reply = self.request({"op": "make", "target": target, "args": probes.encode(list(args), refs=self._ref, known=self._known),
+                                  "kwargs": probes.encode(dict(kwargs), refs=self._ref, known=self._known)})
             if not reply["ok"]:
                 _raise_from_submission(reply.get("error"))
             self.proxies[id(obj)] = str(reply.get("value"))
@@ -227,8 +230,8 @@ class _Session:
         raise TypeError(f"a {type(obj).__name__} cannot be sent to the submission (plain data only)")
 
     def remote(self, target: dict, args, kwargs):
-        req = {"op": "call", "target": target, "args": probes.encode(list(args), refs=self._ref),
-               "kwargs": probes.encode(dict(kwargs), refs=self._ref)}
+        req = {"op": "call", "target": target, "args": probes.encode(list(args), refs=self._ref, known=self._known),
+               "kwargs": probes.encode(dict(kwargs), refs=self._ref, known=self._known)}
         reply = self.request(req)
         if not reply["ok"]:
             _raise_from_submission(reply.get("error"))
