@@ -176,10 +176,6 @@ def grade_folder(submissions: Path | str, *, solutions: Path | str = ROOT / "sol
     where that is not available this raises :class:`RuntimeError`, unless ``use_sandbox=False``
     (then every status says ``UNSANDBOXED``).
     """
-    if use_sandbox and (why := sandbox.available()) is not None:
-        raise RuntimeError(f"no sandbox to grade in: {why} Grading untrusted notebooks without it lets a "
-                           "submission read the masters and change results; pass --no-sandbox only for "
-                           "trusted notebooks.")
     submissions, solutions, out = Path(submissions).resolve(), Path(solutions).resolve(), Path(out).resolve()
     if not submissions.is_dir():
         raise ValueError(f"{submissions} is not a folder; give SUBMISSIONS=dir with one sub-folder per student.")
@@ -189,6 +185,10 @@ def grade_folder(submissions: Path | str, *, solutions: Path | str = ROOT / "sol
     masters = {p.name: p for p in solutions.glob("*.ipynb")}
     if not masters:
         raise ValueError(f"no master notebooks in {solutions}.")
+    if use_sandbox and (why := sandbox.available()) is not None:
+        raise RuntimeError(f"no sandbox to grade in: {why} Grading untrusted notebooks without it lets a "
+                           "submission read the masters and change results; pass --no-sandbox only for "
+                           "trusted notebooks.")
     parts = out.with_name(out.name + ".parts")
     parts.mkdir(parents=True, exist_ok=True)
     secret = _secret(parts)
@@ -293,7 +293,8 @@ def _write_feedback(folder: Path, rows: list[TaskResult], masters: dict[str, Pat
 def _worker_main(argv: list[str]) -> int:
     master, sub, part, student, cell_timeout, memory_mb, notebook_timeout, uid, use_sandbox = argv
     # address space: the memory limit plus what TensorFlow maps at import (~1.5 GiB, mostly unused)
-    box = sandbox.SandboxLimits(memory_mb=int(memory_mb) + 1536, cpu_s=int(notebook_timeout))
+    box = sandbox.SandboxLimits(memory_mb=int(memory_mb) + 1536, cpu_s=int(notebook_timeout),
+                                nproc=max(256, 8 * (os.cpu_count() or 1)))  # TensorFlow: threads per core
     rows = grade_one(Path(master), Path(sub), student=student, cell_timeout=int(cell_timeout),
                      sandbox_limits=box, uid=int(uid), use_sandbox=use_sandbox == "1")
     _atomic_write(Path(part), json.dumps([r.__dict__ for r in rows]))

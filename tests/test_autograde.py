@@ -8,10 +8,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils import autograde
+from course_utils import autograde, sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 L01, L06 = "01_target_functions.ipynb", "06_kohonen.ipynb"
+#: Without bubblewrap (or not as root) the same batch is graded unsandboxed, so scoring is still
+#: checked; tests/test_redteam.py (skipped then) is what needs the sandbox.
+SANDBOX = sandbox.available() is None
 
 
 def _meta(c):
@@ -101,7 +104,10 @@ def graded(tmp_path_factory):
     out = subs.parent / "grades.csv"
     limits = autograde.Limits(cell_timeout=60, notebook_timeout=400, memory_mb=1800)
     t0 = time.monotonic()
-    rows = autograde.grade_folder(subs, out=out, limits=limits, jobs=2)
+    rows = autograde.grade_folder(subs, out=out, limits=limits, jobs=2, use_sandbox=SANDBOX)
+    for r in rows:
+        assert r.status.startswith("UNSANDBOXED ") != SANDBOX
+        r.status = r.status.removeprefix("UNSANDBOXED ")
     print(f"graded {len(CLASS) + 2} submissions in {time.monotonic() - t0:.0f} s")
     return subs, out, rows, limits
 
@@ -168,7 +174,7 @@ def test_rerun_resumes_without_regrading(graded):
     victim = next(p for p in parts if "n_lecture06_partial" in p.name)
     victim.unlink()                                   # as if the batch had been interrupted there
     t0 = time.monotonic()
-    again = autograde.grade_folder(subs, out=out, limits=limits, jobs=2)
+    again = autograde.grade_folder(subs, out=out, limits=limits, jobs=2, use_sandbox=SANDBOX)
     assert time.monotonic() - t0 < 120
     assert _totals(again) == _totals(rows)
     for p, t in stamps.items():
@@ -183,4 +189,22 @@ def test_bad_arguments(tmp_path):
     with pytest.raises(ValueError, match="cell_timeout"):
         autograde.Limits(cell_timeout=0)
     with pytest.raises(ValueError, match="jobs"):
-        autograde.grade_folder(tmp_path, jobs=0)
+        autograde.grade_folder(tmp_path, jobs=0, use_sandbox=False)
+
+
+def test_refuses_without_a_sandbox(tmp_path, monkeypatch):
+    monkeypatch.setattr(sandbox, "available", lambda: "bubblewrap (`bwrap`) is not installed")
+    with pytest.raises(RuntimeError, match="no sandbox.*--no-sandbox"):
+        autograde.grade_folder(tmp_path)
+    (tmp_path / "subs").mkdir()
+    assert autograde.main([str(tmp_path / "subs"), "--out", str(tmp_path / "g.csv")]) == 2
+
+
+def test_forged_part_is_regraded(graded):
+    subs, out, rows, limits = graded
+    part = next(out.parent.glob("grades.csv.parts/b_blank__*.json"))
+    saved = json.loads(part.read_text())
+    saved["rows"] = [dict(r, points=r["max_points"], status="passed") for r in saved["rows"]]
+    part.write_text(json.dumps(saved))              # rows changed, signature kept: not accepted
+    again = autograde.grade_folder(subs, out=out, limits=limits, jobs=2, use_sandbox=SANDBOX)
+    assert _totals(again)["b_blank"][0] == 0
