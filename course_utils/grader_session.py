@@ -220,8 +220,7 @@ class _Session:
             return self.proxies[id(obj)]
         if id(obj) in self.recipes:  # built here by a course_utils call: build the same in the sandbox
             _, target, args, kwargs = self.recipes.pop(id(obj))
-            reply = self.request({"op": "make", "target": target, "args": probes.encode(list(args), refs=self._ref, known=self._known),
-                                  "kwargs": probes.encode(dict(kwargs), refs=self._ref, known=self._known)})
+            reply = self.request({"op": "make", "target": target, **self._encode_args(args, kwargs)})
             if not reply["ok"]:
                 _raise_from_submission(reply.get("error"))
             self.proxies[id(obj)] = str(reply.get("value"))
@@ -229,10 +228,12 @@ class _Session:
             return self.proxies[id(obj)]
         raise TypeError(f"a {type(obj).__name__} cannot be sent to the submission (plain data only)")
 
+    def _encode_args(self, args, kwargs) -> dict:
+        return {"args": probes.encode(list(args), refs=self._ref, known=self._known),
+                "kwargs": probes.encode(dict(kwargs), refs=self._ref, known=self._known)}
+
     def remote(self, target: dict, args, kwargs):
-        req = {"op": "call", "target": target, "args": probes.encode(list(args), refs=self._ref, known=self._known),
-               "kwargs": probes.encode(dict(kwargs), refs=self._ref, known=self._known)}
-        reply = self.request(req)
+        reply = self.request({"op": "call", "target": target, **self._encode_args(args, kwargs)})
         if not reply["ok"]:
             _raise_from_submission(reply.get("error"))
         return probes.decode(reply.get("value"), tensor=self._tensor, resolve=self.proxy)
@@ -340,6 +341,8 @@ def grade_cells(master, answers: dict[str, str], client: SandboxClient, *, cell_
             except SandboxGone as exc:
                 if meta.get("grade") and not meta.get("solution"):
                     results[gid] = (0.0, f"kernel stopped: {exc}")
+            except Exception:  # a malformed answer from the sandbox: that cell's names stay unbound
+                pass
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
