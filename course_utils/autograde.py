@@ -53,8 +53,13 @@ class Limits:
         self.cell_timeout, self.notebook_timeout, self.memory_mb = cell_timeout, notebook_timeout, memory_mb
 
 
-#: Host user ids of the sandboxes (one per concurrent job).
-_UID_BASE = 61000
+def _uid_base() -> int:
+    """First host user id of this grader's sandboxes (one per concurrent job, 64 at most).
+
+    Derived from the process id, so two graders running at once (e.g. test workers) never share
+    a user, and with it the process limit.
+    """
+    return 61000 + (os.getpid() % 20000) * 64
 
 
 def _tasks(master) -> list:
@@ -216,8 +221,8 @@ def grade_folder(submissions: Path | str, *, solutions: Path | str = ROOT / "sol
     import queue
 
     uids: queue.Queue = queue.Queue()
-    for slot in range(jobs):  # one host user per concurrent sandbox: the process limit counts per user
-        uids.put(_UID_BASE + slot)
+    for slot in range(min(jobs, 64)):  # one host user per concurrent sandbox: the process limit counts per user
+        uids.put(_uid_base() + slot)
 
     def run(item):
         (student, _), sub, master, part, digest = item
@@ -244,7 +249,7 @@ def grade_folder(submissions: Path | str, *, solutions: Path | str = ROOT / "sol
 
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=jobs) as pool:  # threads only wait on worker processes
+    with ThreadPoolExecutor(max_workers=min(jobs, 64)) as pool:  # threads only wait on worker processes
         for item, got in zip(todo, pool.map(run, todo)):
             results[item[0]] = got
     rows = [r for key in sorted(results) for r in results[key]]

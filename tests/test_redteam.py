@@ -26,7 +26,7 @@ LEAK = """
 def _leak():
     import os, ctypes
     found = []
-    paths = [%r, %r, "/proc/1/environ", "/proc/self/mounts"]
+    paths = [%r, %r, "/proc/1/environ", "/proc/self/mounts", "CLASSMATE"]
     for p in paths:
         try:
             found.append(open(p).read())
@@ -50,7 +50,7 @@ def _leak():
                 found.append(open(f"/proc/{pid}/mem", "rb").read(1))
             except Exception:
                 pass
-    return any("BEGIN HIDDEN" in str(f) or f == "ctypes" for f in found)
+    return any("BEGIN HIDDEN" in str(f) or "def spherical_kernel" in str(f) or f == "ctypes" for f in found)
 """ % (str(ROOT / "solutions" / L06), str(ROOT / "exercises" / L06), L06, str(ROOT / "solutions" / L06))
 
 ATTACKS = {
@@ -89,6 +89,7 @@ def batch(tmp_path_factory):
     subs = tmp_path_factory.mktemp("redteam")
     nbs = {"honest_full": _student(L06, all_correct=True), "honest_half": _student(L06, {"spherical_kernel": RIGHT})}
     for name, source in ATTACKS.items():
+        source = source.replace("CLASSMATE", str(subs / "honest_full" / L06))  # reads a classmate's notebook
         nbs[name] = _student(L06, {"spherical_kernel": source})
     for student, nb in nbs.items():
         (subs / student).mkdir()
@@ -120,7 +121,7 @@ def test_attackers_get_nothing_and_honest_students_their_marks(batch):
 def test_no_process_of_a_sandbox_survives_and_results_are_intact(batch):
     out, rows = batch
     time.sleep(3)  # the detached writer would have fired by now
-    users = [str(autograde._UID_BASE + i) for i in range(2)]
+    users = [str(autograde._uid_base() + i) for i in range(2)]
     ps = subprocess.run(["ps", "-eo", "uid="], capture_output=True, text=True).stdout.split()
     assert not set(ps) & set(users)
     assert out.read_text().startswith("student,notebook,task,points,max,status")
