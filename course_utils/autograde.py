@@ -191,7 +191,7 @@ def grade_folder(submissions: Path | str, *, solutions: Path | str = ROOT / "sol
     if not masters:
         raise ValueError(f"no master notebooks in {solutions}.")
     if use_sandbox and (why := sandbox.available()) is not None:
-        raise RuntimeError(f"no sandbox to grade in: {why} Grading untrusted notebooks without it lets a "
+        raise RuntimeError(f"no sandbox to grade in: {why.rstrip('.')}. Grading untrusted notebooks without it lets a "
                            "submission read the masters and change results; pass --no-sandbox only for "
                            "trusted notebooks.")
     parts = out.with_name(out.name + ".parts")
