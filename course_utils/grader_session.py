@@ -183,6 +183,11 @@ def _source_holder(name: str, student_source: str, cell_no: int):
     return type(lambda: None)(code, {})
 
 
+#: Seconds a locked (master) cell may take in the sandbox, at least: importing TensorFlow on a
+#: loaded machine takes a while, and it is not the student's time.
+_SETUP_TIMEOUT = 300
+
+
 class _TestTimeout(Exception):
     pass
 
@@ -334,8 +339,9 @@ def grade_cells(master, answers: dict[str, str], client: SandboxClient, *, cell_
                     _answer(session, cell, answers.get(gid), no)
                 elif meta.get("grade"):
                     results[gid] = _test(session, cell, gid, float(meta.get("points", 0)))
-                else:
-                    session.request({"op": "exec", "source": cell.source, "names": []})
+                else:  # the master's own cells (setup: TensorFlow's import) get a generous limit
+                    session.request({"op": "exec", "source": cell.source, "names": []},
+                                    timeout=max(cell_timeout, _SETUP_TIMEOUT))
                     with contextlib.suppress(Exception):
                         _alarmed(cell_timeout, session.run_here, cell.source, f"<cell {no}>")
             except SandboxGone as exc:
