@@ -342,8 +342,8 @@ def grade_cells(master, answers: dict[str, str], client: SandboxClient, *, cell_
                 else:  # the master's own cells (setup: TensorFlow's import) get a generous limit
                     session.request({"op": "exec", "source": cell.source, "names": []},
                                     timeout=max(cell_timeout, _SETUP_TIMEOUT))
-                    with contextlib.suppress(Exception):
-                        _alarmed(cell_timeout, session.run_here, cell.source, f"<cell {no}>")
+                    with contextlib.suppress(Exception):  # e.g. an ungraded check that calls the answers
+                        _alarmed(max(cell_timeout, _SETUP_TIMEOUT), session.run_here, cell.source, f"<cell {no}>")
             except SandboxGone as exc:
                 if meta.get("grade") and not meta.get("solution"):
                     results[gid] = (0.0, f"kernel stopped: {exc}")
