@@ -1,8 +1,7 @@
 """One notebook graded across the sandbox boundary: the trusted side.
 
-:class:`SandboxClient` starts the submission's kernel (:mod:`course_utils._sandbox_kernel`) in
-the sandbox (:mod:`course_utils.sandbox`) and talks to it in plain data. :func:`grade_cells`
-walks the **master** notebook:
+:class:`SandboxClient` runs the submission's kernel (:mod:`course_utils._sandbox_kernel`) in the
+sandbox and talks to it in plain data. :func:`grade_cells` walks the **master** notebook:
 
 * setup and other locked cells run in both places — in the sandbox (the student's functions may
   use what they define) and in the grader's own namespace;
