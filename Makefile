@@ -12,7 +12,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 export PYTHONHASHSEED := 0
 
-.PHONY: lab test test-one-thread notebooks setup exercises check-exercises grade bench clean help slides browser-setup
+.PHONY: lab test test-one-thread notebooks setup exercises check-exercises grade bench clean help slides browser-setup sandbox-setup
 
 # "Another machine" in CI: every library on one thread sums in another order than the default.
 ONE_THREAD := TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1 OMP_NUM_THREADS=1 \
@@ -47,7 +47,7 @@ $(STAMP): requirements.txt pyproject.toml
 lab: setup
 	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$(CURDIR)" $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
 
-test: setup browser-setup
+test: setup browser-setup sandbox-setup
 	$(PY) -m pytest -n $(TEST_JOBS) --dist loadscope $(PYTEST_ARGS)
 	@$(MAKE) --no-print-directory test-one-thread
 
@@ -72,6 +72,19 @@ browser-setup:
 	       "point COURSE_CHROMIUM at a Chrome/Chromium binary, or set COURSE_SKIP_BROWSER=1."; \
 	fi
 
+# Grading runs each submission in a bubblewrap sandbox: Debian's package where we may install it
+# (root and apt-get); otherwise `make grade` refuses (GRADE_ARGS=--no-sandbox for trusted notebooks only).
+sandbox-setup:
+	@if command -v bwrap >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Debian's bubblewrap for sandboxed grading"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  { apt-get install -y -q bubblewrap >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q bubblewrap >/dev/null; }; } \
+	    || echo "Could not install bubblewrap: sandboxed grading and its tests will be skipped."; \
+	else \
+	  echo "No bubblewrap here: install it (sudo apt-get install bubblewrap) to grade; its tests will be skipped."; \
+	fi
+
 slides: setup
 	$(PY) -m course_utils.instructor.slides
 
@@ -81,7 +94,7 @@ exercises: setup
 check-exercises: setup
 	$(PY) -m course_utils.instructor.grading exercises --check
 
-grade: setup
+grade: setup sandbox-setup
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=dir [OUT=grades.csv]"; exit 2; }
 	$(PY) -m course_utils.instructor.autograde "$(SUBMISSIONS)" --out "$(or $(OUT),grades.csv)" $(GRADE_ARGS)
 

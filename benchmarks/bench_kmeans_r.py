@@ -34,12 +34,12 @@ from pathlib import Path
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import numpy as np  # noqa: E402
+from _timing import best_time  # noqa: E402
 from sklearn.datasets import make_blobs  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 
 from course_utils import data  # noqa: E402
 from course_utils.estimators.kmeans import HartiganWong, Lloyd, MacQueen  # noqa: E402
-from _timing import best_time  # noqa: E402
 
 ALGORITHMS = {"Hartigan-Wong": HartiganWong, "MacQueen": MacQueen, "Lloyd": Lloyd}
 ITER_MAX = 50

@@ -8,10 +8,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils.instructor import autograde
+from course_utils.instructor import autograde, sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 L01, L06 = "01_target_functions.ipynb", "06_kohonen.ipynb"
+#: Without bubblewrap (or not as root) the same batch is graded unsandboxed, so scoring is still
+#: checked; tests/test_redteam.py (skipped then) is what needs the sandbox.
+SANDBOX = sandbox.available() is None
 
 
 def _meta(c):
@@ -61,8 +64,10 @@ CLASS = {
     "d_syntax_error": (L01, lambda: _student(L01, {"wcss_numpy": "def wcss_numpy(X, C):\n    return (("},
                                              all_correct=True), 7),
     "e_endless_loop": (L01, lambda: _student(L01, {"wcss_keras": "while True:\n    pass"}, all_correct=True), 7),
+    # the input transformer blanks the student's own later cells in their sandbox, as it would in
+    # their notebook: the correct loss after it is never defined; nothing reaches the tests
     "f_monkeypatch": (L01, lambda: _student(L01, {"wcss_numpy": MONKEY,
-                                                  "nearest_centre_loss": _answer(L01, "nearest_centre_loss")}), 3),
+                                                  "nearest_centre_loss": _answer(L01, "nearest_centre_loss")}), 0),
     "g_reads_solutions": (L01, lambda: _student(L01, {"wcss_numpy": READER + _answer(L01, "wcss_numpy")}), 0),
     "h_huge_output": (L01, lambda: _student(L01, {"wcss_numpy": "for i in range(200_000):\n    print(i)\n"
                                                   + _answer(L01, "wcss_numpy")}, all_correct=True), 9),
@@ -71,7 +76,7 @@ CLASS = {
     "j_kernel_death": (L01, lambda: _student(L01, {"wcss_keras": "import os\nos._exit(1)",
                                                    "wcss_numpy": _answer(L01, "wcss_numpy")}), 2),
     "k_2gb_allocation": (L01, lambda: _student(L01, {"wcss_numpy": "import numpy as np\nbig = np.ones(2 * 2**30 // 8)"},
-                                               all_correct=True), 0),
+                                               all_correct=True), None),
     "l_unreadable": (L01, "{ not a notebook", 0),
     "m_lecture06_correct": (L06, lambda: _student(L06, all_correct=True), 7),
     "n_lecture06_partial": (L06, lambda: _student(L06, {"spherical_kernel": _answer(L06, "spherical_kernel")}), 2),
@@ -99,7 +104,11 @@ def graded(tmp_path_factory):
     out = subs.parent / "grades.csv"
     limits = autograde.Limits(cell_timeout=60, notebook_timeout=400, memory_mb=1800)
     t0 = time.monotonic()
-    rows = autograde.grade_folder(subs, solutions=ROOT / "solutions", out=out, limits=limits, jobs=2)
+    rows = autograde.grade_folder(subs, solutions=ROOT / "solutions", out=out, limits=limits, jobs=2,
+                                  use_sandbox=SANDBOX)
+    for r in rows:
+        assert r.status.startswith("UNSANDBOXED ") != SANDBOX
+        r.status = r.status.removeprefix("UNSANDBOXED ")
     print(f"graded {len(CLASS) + 2} submissions in {time.monotonic() - t0:.0f} s")
     return subs, out, rows, limits
 
@@ -116,6 +125,8 @@ def test_every_submission_gets_the_points_it_deserves(graded):
     _, _, rows, _ = graded
     tot = _totals(rows)
     for student, (_, _, expected) in CLASS.items():
+        if expected is None:
+            continue
         assert tot[student][0] == expected, (student, [(r.task, r.points, r.status) for r in rows
                                                        if r.student == student])
     assert tot["c_tampered_tests"][0] == 2        # only the one real answer counts
@@ -125,12 +136,19 @@ def test_every_submission_gets_the_points_it_deserves(graded):
 def test_statuses_say_what_happened(graded):
     _, _, rows, _ = graded
     status = {(r.student, r.task): r.status for r in rows}
-    assert "memory limit" in status["k_2gb_allocation", "test_wcss_numpy"]
+    # the allocation is refused (address-space limit) or the notebook is stopped (memory limit)
+    k = status["k_2gb_allocation", "test_wcss_numpy"]
+    assert k.startswith("failed") or "memory limit" in k
+    assert tot_k(rows) in (0, 7)
     assert "kernel stopped" in status["j_kernel_death", "test_nearest_centre_loss"]
     assert status["f_monkeypatch", "test_wcss_numpy"].startswith("failed")
     assert status["a_correct", "test_wcss_numpy"] == "passed"
     assert "unknown notebook" in status["o_misnamed", "-"]
     assert "unreadable" in status["l_unreadable", "test_wcss_numpy"]
+
+
+def tot_k(rows):
+    return _totals(rows)["k_2gb_allocation"][0]
 
 
 def test_csv_and_feedback_show_no_hidden_tests(graded):
@@ -158,7 +176,8 @@ def test_rerun_resumes_without_regrading(graded):
     victim = next(p for p in parts if "n_lecture06_partial" in p.name)
     victim.unlink()                                   # as if the batch had been interrupted there
     t0 = time.monotonic()
-    again = autograde.grade_folder(subs, solutions=ROOT / "solutions", out=out, limits=limits, jobs=2)
+    again = autograde.grade_folder(subs, solutions=ROOT / "solutions", out=out, limits=limits, jobs=2,
+                                   use_sandbox=SANDBOX)
     assert time.monotonic() - t0 < 120
     assert _totals(again) == _totals(rows)
     for p, t in stamps.items():
@@ -173,4 +192,22 @@ def test_bad_arguments(tmp_path):
     with pytest.raises(ValueError, match="cell_timeout"):
         autograde.Limits(cell_timeout=0)
     with pytest.raises(ValueError, match="jobs"):
-        autograde.grade_folder(tmp_path, jobs=0)
+        autograde.grade_folder(tmp_path, jobs=0, use_sandbox=False)
+
+
+def test_refuses_without_a_sandbox(tmp_path, monkeypatch):
+    monkeypatch.setattr(sandbox, "available", lambda: "bubblewrap (`bwrap`) is not installed")
+    with pytest.raises(RuntimeError, match="no sandbox.*--no-sandbox"):
+        autograde.grade_folder(tmp_path)
+    (tmp_path / "subs").mkdir()
+    assert autograde.main([str(tmp_path / "subs"), "--out", str(tmp_path / "g.csv")]) == 2
+
+
+def test_forged_part_is_regraded(graded):
+    subs, out, rows, limits = graded
+    part = next(out.parent.glob("grades.csv.parts/b_blank__*.json"))
+    saved = json.loads(part.read_text())
+    saved["rows"] = [dict(r, points=r["max_points"], status="passed") for r in saved["rows"]]
+    part.write_text(json.dumps(saved))              # rows changed, signature kept: not accepted
+    again = autograde.grade_folder(subs, out=out, limits=limits, jobs=2, use_sandbox=SANDBOX)
+    assert _totals(again)["b_blank"][0] == 0
