@@ -67,3 +67,31 @@ def test_the_tools_take_the_course_folder_not_the_package_location(tmp_path, mon
     assert grading.main(["exercises", "--check"]) == 0
     written.write_text("{}", encoding="utf-8")
     assert grading.main(["exercises", "--check"]) == 1
+
+
+def test_own_work_catches_a_forbidden_call_however_it_is_reached():
+    import numpy as np
+    from sklearn.cluster import KMeans as Renamed
+
+    from course_utils import metrics
+    from course_utils.instructor.scoring import own_work
+
+    X = np.random.default_rng(0).normal(size=(30, 2))
+    labels = np.arange(30) % 3
+
+    def honest(X, labels):
+        return sum(((X[labels == k] - X[labels == k].mean(0)) ** 2).sum() for k in range(3))
+
+    def via_module(X, labels):
+        return metrics.sums_of_squares(X, labels)["tot_withinss"]
+
+    def via_alias(X, labels):
+        return Renamed(3, n_init=1, random_state=0).fit(X).inertia_
+
+    forbidden = ["course_utils.metrics:sums_of_squares", "sklearn.cluster:KMeans.fit"]
+    assert np.isclose(own_work(honest, X, labels, forbidden=forbidden), via_module(X, labels))
+    for cheat in (via_module, via_alias):
+        with pytest.raises(AssertionError, match="computes the result for you"):
+            own_work(cheat, X, labels, forbidden=forbidden)
+    with pytest.raises(ValueError, match="not a Python function"):
+        own_work(honest, X, labels, forbidden=["numpy:pi"])

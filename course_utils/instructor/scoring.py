@@ -8,13 +8,73 @@ grader cell never crashes.
 """
 from __future__ import annotations
 
+import importlib
+import inspect
+import sys
 import traceback
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["score_target", "total_points", "TargetScore"]
+__all__ = ["score_target", "total_points", "TargetScore", "own_work"]
+
+
+def own_work(fn: Callable, *args, forbidden: Sequence[str] = (), **kwargs):
+    """Call ``fn(*args, **kwargs)`` and fail if it calls a function that computes the answer.
+
+    A graded task asks the student to *write* something (a WCSS, a Kohonen step); an answer that
+    calls scikit-learn's ``KMeans.fit`` or the course's own ``sums_of_squares`` has not. Hidden
+    tests wrap the student's function in this call. Under the grader the call runs where the
+    student's code runs (in the sandbox: a ``course_utils`` function given the student's function
+    is run there), with a profile hook that notices a call of any ``forbidden`` function, however
+    the answer reached it (module attribute, imported name, alias, method).
+
+    Parameters
+    ----------
+    fn : callable
+        The student's function.
+    *args, **kwargs
+        Its arguments.
+    forbidden : sequence of str
+        ``"module:qualname"`` of each function the answer must not call, e.g.
+        ``"sklearn.cluster:KMeans.fit"`` or ``"course_utils.metrics:sums_of_squares"``.
+
+    Returns
+    -------
+    object
+        What ``fn`` returned.
+
+    Raises
+    ------
+    AssertionError
+        If ``fn`` called a forbidden function (the message names it, not the test).
+    """
+    codes = {}
+    for spec in forbidden:
+        module, _, qualname = str(spec).partition(":")
+        obj = importlib.import_module(module)
+        for part in qualname.split("."):
+            obj = getattr(obj, part)
+        code = getattr(inspect.unwrap(obj), "__code__", None)
+        if code is None:
+            raise ValueError(f"{spec!r} is not a Python function (give 'module:qualname' of one).")
+        codes[code] = qualname
+    hits: list[str] = []
+
+    def watch(frame, event, arg):
+        if event == "call" and frame.f_code in codes:
+            hits.append(codes[frame.f_code])
+
+    old = sys.getprofile()
+    sys.setprofile(watch)
+    try:
+        out = fn(*args, **kwargs)
+    finally:
+        sys.setprofile(old)
+    if hits:
+        raise AssertionError(f"the answer calls {hits[0]}, which computes the result for you: write it yourself")
+    return out
 
 
 @dataclass
