@@ -132,7 +132,7 @@ def _suggest(ks, F):
 
 
 def reproducible_classes(X, k_values=range(2, 7), n_runs: int = 100, *, model: str = "spatial",
-                         init: str = "k-means++", min_frequency: float = 0.3, match_threshold: float = 0.9,
+                         init: str = "random", min_frequency: float = 0.3, match_threshold: float = 0.9,
                          max_iter: int = 100, random_state=0) -> ReproducibilityResult:
     """Suggest the number of classes by counting frequently reproduced classes.
 
@@ -142,8 +142,9 @@ def reproducible_classes(X, k_values=range(2, 7), n_runs: int = 100, *, model: s
     k_values : increasing consecutive ints >= 2 (start with two classes, as the lecture advises).
     n_runs : classifications per k, each from its own random initial kernels (method of dynamic
         kernels, :class:`~course_utils.kohonen.DynamicKernels`).
-    model : kernel model. init : 'k-means++' (random kernels spread over the data) or 'random'
-        (random objects, as in the lecture).
+    model : kernel model. init : 'random' (k random objects, as the lecture starts; the default)
+        or 'k-means++' (random objects spread over the data: fewer runs stuck in a poor local
+        optimum, so the frequencies differ from the lecture's).
     min_frequency : share of the runs in which a class must appear to count as frequent.
     match_threshold : Jaccard index above which two classes are the same class.
     random_state : seed of the whole experiment.
