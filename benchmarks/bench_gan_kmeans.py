@@ -84,7 +84,7 @@ def main() -> None:
     args = ap.parse_args()
     E = args.epochs
     X = lecture_points(100, random_state=0)
-    kw = dict(max_iter=E, patience=10**6, generator_gradient="none", random_state=1)
+    kw = dict(n_init=1, max_iter=E, patience=10**6, generator_gradient="none", random_state=1)
 
     warm = GANKMeans(4, batch_size=1, **kw).fit(X)             # traces the graph
     GANKMeans(4, **kw).fit(X)

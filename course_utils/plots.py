@@ -14,9 +14,10 @@ from .validation import check_data, check_int, check_labels, check_proba
 
 __all__ = ["scatter_clusters", "plot_loss", "membership_colors", "plot_memberships", "panel_grid"]
 
-# Okabe–Ito: distinguishable for colour-blind viewers and on a washed-out projector.
+# Okabe–Ito, then Paul Tol's wine, teal and indigo: distinguishable for colour-blind viewers and on a
+# washed-out projector; 12 colours, so a 12-node Kohonen chain needs no colour twice.
 PALETTE = np.array(["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9",
-                    "#D55E00", "#F0E442", "#000000", "#999999", "#882255"])
+                    "#D55E00", "#F0E442", "#000000", "#999999", "#882255", "#44AA99", "#332288"])
 
 
 def _ax(ax):

@@ -78,7 +78,7 @@ CLASS = {
     "k_2gb_allocation": (L01, lambda: _student(L01, {"wcss_numpy": "import numpy as np\nbig = np.ones(2 * 2**30 // 8)"},
                                                all_correct=True), None),
     "l_unreadable": (L01, "{ not a notebook", 0),
-    "m_lecture06_correct": (L06, lambda: _student(L06, all_correct=True), 7),
+    "m_lecture06_correct": (L06, lambda: _student(L06, all_correct=True), 9),
     "n_lecture06_partial": (L06, lambda: _student(L06, {"spherical_kernel": _answer(L06, "spherical_kernel")}), 2),
 }
 

@@ -4,6 +4,8 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.cluster import KMeans
+from sklearn.datasets import make_blobs
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import adjusted_rand_score
 
@@ -155,7 +157,7 @@ def test_ties_are_decided_by_the_generator():
 
 def test_generator_learns_only_with_straight_through():
     X, _, _ = data.blobs(60, 3, random_state=2)
-    kw = dict(patience=1000, learning_rate_g=1e-2, random_state=3)
+    kw = dict(n_init=1, patience=1000, learning_rate_g=1e-2, random_state=3)
     w = {(g, it): GANKMeans(3, max_iter=it, generator_gradient=g, **kw).fit(X).generator_.get_weights()[0]
          for g in ("none", "straight-through") for it in (1, 6)}
     np.testing.assert_array_equal(w["none", 1], w["none", 6])
@@ -166,9 +168,9 @@ def test_generator_learns_only_with_straight_through():
 # --- the estimator --------------------------------------------------------------------------
 def test_same_seed_same_result_after_another_fit():
     X = lecture_points(100, random_state=0)
-    kw = dict(batch_size=16, random_state=7)
+    kw = dict(n_init=1, batch_size=16, random_state=7)
     a = GANKMeans(4, **kw).fit(X)
-    GANKMeans(4, batch_size=16, random_state=8).fit(X)       # the shared graph is reset between fits
+    GANKMeans(4, n_init=1, batch_size=16, random_state=8).fit(X)       # the shared graph is reset between fits
     b = GANKMeans(4, **kw).fit(X)
     np.testing.assert_array_equal(a.labels_, b.labels_)
     np.testing.assert_array_equal(a.cluster_centers_, b.cluster_centers_)
@@ -181,7 +183,7 @@ def test_same_seed_same_result_after_another_fit():
 @pytest.mark.parametrize("batch_size", [None, 25])
 def test_agrees_with_lloyd_on_separated_blobs(seed, batch_size):
     X, y, _ = data.blobs(300, 4, cluster_std=0.6, random_state=seed)
-    m = GANKMeans(4, batch_size=batch_size, random_state=seed).fit(X)
+    m = GANKMeans(4, n_init=1, batch_size=batch_size, random_state=seed).fit(X)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         ref = Lloyd(4, init=m.init_centers_, max_iter=100).fit(X)
@@ -211,6 +213,7 @@ def test_init_array_is_used():
     ({"tie_tol": -1.0}, None, "tie_tol"),
     ({"batch_size": 0}, None, "batch_size"),
     ({"max_iter": 0}, None, "max_iter"),
+    ({"n_init": 0}, None, "n_init"),
     ({"generator_gradient": "reinforce"}, None, "generator_gradient"),
     ({"learning_rate_g": 0.0}, None, "learning_rate_g"),
 ])
@@ -224,6 +227,50 @@ def test_bad_input_raises(kwargs, X, match):
 
 def test_predict_checks_features():
     X = data.blobs(50, 3, random_state=0)[0]
-    m = GANKMeans(3, random_state=0, max_iter=3).fit(X)
+    m = GANKMeans(3, n_init=1, random_state=0, max_iter=3).fit(X)
     with pytest.raises(ValueError, match="features"):
         m.predict(np.zeros((4, 3)))
+
+
+# --- several starts --------------------------------------------------------------------------
+def _four_blobs(seed):
+    return make_blobs(300, centers=4, cluster_std=0.5, center_box=(-10, 10), random_state=seed)
+
+
+def test_default_n_init_finds_well_separated_blobs_like_sklearn():
+    one_start_wrong = 0
+    for seed in range(4):
+        X, y = _four_blobs(seed)
+        ref = KMeans(4, n_init=10, random_state=0).fit(X)
+        assert adjusted_rand_score(y, ref.labels_) == 1.0          # the blobs are separable
+        m = GANKMeans(4, random_state=seed).fit(X)                 # the default n_init
+        assert adjusted_rand_score(ref.labels_, m.labels_) == 1.0
+        assert m.inertia_ == pytest.approx(ref.inertia_, rel=1e-9)
+        one_start_wrong += adjusted_rand_score(y, GANKMeans(4, n_init=1, random_state=seed).fit(X).labels_) < 1
+    assert one_start_wrong >= 1          # one random start is not enough: why n_init matters
+
+
+def test_n_init_keeps_the_lowest_inertia_and_start_zero_is_n_init_one():
+    X, _ = _four_blobs(5)
+    m = GANKMeans(4, n_init=4, random_state=3).fit(X)
+    one = GANKMeans(4, n_init=1, random_state=3).fit(X)
+    assert m.start_inertias_.shape == (4,)
+    assert m.inertia_ == m.start_inertias_.min() == m.start_inertias_[m.best_start_]
+    assert one.inertia_ == m.start_inertias_[0]                    # the same first draw
+    wcss = sum(((X[m.labels_ == k] - X[m.labels_ == k].mean(0)) ** 2).sum() for k in range(4))
+    assert m.inertia_ == pytest.approx(wcss, rel=1e-9)
+    C0 = X[[0, 1, 2, 3]]
+    assert GANKMeans(4, init=C0, n_init=5, random_state=0).fit(X).start_inertias_.shape == (1,)
+
+
+def test_initial_generator_is_the_untrained_network():
+    X, _, _ = data.blobs(80, 3, random_state=4)
+    m = GANKMeans(3, n_init=1, learning_rate_g=1e-2, random_state=2, patience=50, max_iter=5).fit(X)
+    Xs = (X - X.mean(0)) / X.std(0)
+    np.testing.assert_allclose(m.generator_logits(X, initial=True),
+                               _mlp_numpy(m.init_generator_weights_, Xs, 2), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(m.generator_logits(X), _mlp_numpy(m.generator_weights_, Xs, 2),
+                               rtol=1e-4, atol=1e-5)
+    assert not np.allclose(m.init_generator_weights_[0], m.generator_weights_[0])   # it trained
+    frozen = GANKMeans(3, n_init=1, generator_gradient="none", random_state=2, max_iter=5).fit(X)
+    np.testing.assert_array_equal(frozen.generator_labels(X, initial=True), frozen.generator_labels(X))

@@ -53,3 +53,11 @@ def test_loss_and_grid():
         plots.scatter_clusters(np.zeros((3, 3)))
     with pytest.raises(ValueError, match="one row of memberships"):
         plots.plot_memberships(np.zeros((3, 2)), np.full((2, 2), 0.5))
+
+
+def test_twelve_clusters_get_twelve_different_colours():
+    # lecture 06 draws a 12-node Kohonen chain: no two clusters may share a colour
+    X = np.column_stack([np.arange(24.0), np.zeros(24)])
+    ax = plots.scatter_clusters(X, np.repeat(np.arange(12), 2))
+    colours = {tuple(np.round(c.get_facecolor()[0], 4)) for c in ax.collections}
+    assert len(colours) == 12

@@ -80,7 +80,7 @@ ATTACKS = {
                        "for path in ['/dev/shm/fill', 'fill', '/tmp/fill']:\n    try:\n        with open(path, 'wb') as f:\n"
                        "            for _ in range(4096):\n                f.write(b'x' * 2**20)\n    except OSError:\n        pass\n" + WRONG,
 }
-EXPECTED = {"honest_full": 7, "honest_half": 2, **{name: 0 for name in ATTACKS}}
+EXPECTED = {"honest_full": 9, "honest_half": 2, **{name: 0 for name in ATTACKS}}
 
 
 @pytest.fixture(scope="module")

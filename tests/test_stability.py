@@ -22,7 +22,7 @@ def test_match_classes_by_hand():
 def test_finds_five_classes_in_hierarchical_example(seed):
     X, y = st.make_hierarchical(random_state=seed)
     assert len(np.unique(y)) == 5
-    r = st.reproducible_classes(X, range(2, 7), n_runs=100, random_state=seed)
+    r = st.reproducible_classes(X, range(2, 7), n_runs=100, init="k-means++", random_state=seed)
     assert r.suggested == 5
     # two groups are found in every run, and the five planted classes are frequent at k = 5
     assert r.n_frequent[2] == 2 and r.partition_frequency[2] == 1.0
@@ -67,3 +67,20 @@ def test_bad_data():
         st.match_classes(np.ones(4, dtype=bool))
     with pytest.raises(ValueError, match="not tried"):
         st.reproducible_classes(st.make_hierarchical(10)[0], [2, 3], n_runs=3).frequent(7)
+
+
+def test_default_starts_from_random_objects_as_the_lecture():
+    import inspect
+    assert inspect.signature(st.reproducible_classes).parameters["init"].default == "random"
+    X, _ = st.make_hierarchical(20)
+    a = st.reproducible_classes(X, range(2, 4), n_runs=10, random_state=3)
+    b = st.reproducible_classes(X, range(2, 4), n_runs=10, init="random", random_state=3)
+    c = st.reproducible_classes(X, range(2, 4), n_runs=10, init="k-means++", random_state=3)
+    assert a.table().equals(b.table())
+    # the same experiment by hand: DynamicKernels from k random objects, one shared generator
+    rng = np.random.default_rng(3)
+    from course_utils.estimators.kohonen import DynamicKernels
+    runs = [DynamicKernels(2, init="random", random_state=rng).fit(X).labels_ for _ in range(10)]
+    assert a.partition_frequency[2] == max(
+        sum(np.array_equal(r, q) or np.array_equal(r, 1 - q) for q in runs) for r in runs) / 10
+    assert not (a.table().equals(c.table()) and a.n_distinct == c.n_distinct)

@@ -5,8 +5,7 @@ The seed's design, one epoch at a time (the centres are fixed during an epoch):
 
 1. **teacher** — the nearest centre of every point; a point whose two (or more) nearest centres are
    equally far (within ``tie_tol``) gets no teacher label (the seed's ``-1``);
-2. **generator** ``G`` — an MLP ``d -> 32 -> 16 -> K`` (ReLU) emitting K logits; its label is the
-   argmax;
+2. **generator** ``G`` — an MLP ``d -> 32 -> 16 -> K`` (ReLU) emitting K logits; label = argmax;
 3. **the label used** — the teacher's, or the generator's where the teacher found a tie;
 4. **generator step** — minimise :math:`\\frac1B\\sum \\log(1 - D(\\hat y_G))`;
 5. **discriminator step** — ``D`` (``1 -> 64 -> 1``, sigmoid) sees *only a label*, as a number,
@@ -27,6 +26,8 @@ Differences from the seed's PyTorch code, all documented where they matter:
   *histogram* of labels, not which point belongs where. ``conditional=True`` shows ``D`` the
   (standardised) point as well — a conditional GAN — as a comparison;
 * the networks see standardised points; an empty cluster keeps its centre (the seed gets NaN);
+  the initial centres are distinct points (the seed may draw one point twice: permanent ties);
+* ``n_init`` starts, the lowest WCSS kept (one random start of k-means often merges two blobs);
 * the seed's stopping test ``Changed.all() == 0`` counts epochs in which *some* coordinate did not
   move; here the centres must not move at all (``tol``) for ``patience`` consecutive epochs.
 """
@@ -139,6 +140,11 @@ class GANKMeans(ClusterMixin, BaseEstimator):
     n_clusters : int
     init : {"random", "k-means++"} or array (n_clusters, n_features)
         "random" picks ``n_clusters`` distinct data rows (as :class:`course_utils.estimators.kmeans.Lloyd`).
+    n_init : int — independent starts (new centres *and* new network weights each); the fit with
+        the lowest ``inertia_`` is kept (ties: the earliest). One random start of k-means lands in a
+        local optimum often (e.g. two of four blobs merged, one split), and nothing in the hybrid
+        repairs that; the default 10 is scikit-learn's and finds well-separated blobs. Ignored
+        (one start) when ``init`` is an array, as in R's ``kmeans``.
     max_iter : int — at most this many epochs (the seed's ``EPOCH = 100``)
     patience : int — stop once the centres did not move for this many consecutive epochs
     tol : float — the largest centre coordinate change that counts as "did not move" (0 = exact)
@@ -155,7 +161,9 @@ class GANKMeans(ClusterMixin, BaseEstimator):
     Attributes
     ----------
     labels_, cluster_centers_, inertia_ (WCSS of ``labels_`` about ``cluster_centers_``),
-    n_iter_ (epochs run), converged_, init_centers_,
+    n_iter_ (epochs run), converged_, init_centers_ (of the start kept), best_start_ (its index),
+    start_inertias_ (the final WCSS of every start), init_generator_weights_ (the generator before
+    training, to compare with the trained one),
     n_ties_ (teacher ties in the last epoch), generator_used_ (fraction of all point-epoch labels
     that came from the generator), generator_agreement_ (last epoch: share of the non-tie points on
     which the generator's label equals the teacher's), history_ (per epoch: ``g_loss``,
@@ -164,13 +172,15 @@ class GANKMeans(ClusterMixin, BaseEstimator):
     weights, built on first access).
     """
 
-    def __init__(self, n_clusters: int = 3, *, init="random", max_iter: int = 100, patience: int = 3,
+    def __init__(self, n_clusters: int = 3, *, init="random", n_init: int = 10, max_iter: int = 100,
+                 patience: int = 3,
                  tol: float = 0.0, tie_tol: float = 1e-9, batch_size: int | None = None,
                  learning_rate_g: float = 1e-4, learning_rate_d: float = 1e-4, hidden: int = 32,
                  d_hidden: int = 64, generator_gradient: str = "straight-through",
                  conditional: bool = False, random_state=None):
         self.n_clusters = n_clusters
         self.init = init
+        self.n_init = n_init
         self.max_iter = max_iter
         self.patience = patience
         self.tol = tol
@@ -206,6 +216,7 @@ class GANKMeans(ClusterMixin, BaseEstimator):
 
     def _check_params(self) -> dict:
         p = {"max_iter": check_int(self.max_iter, "max_iter", minimum=1),
+             "n_init": check_int(self.n_init, "n_init", minimum=1),
              "patience": check_int(self.patience, "patience", minimum=1),
              "tol": check_positive(self.tol, "tol", strict=False),
              "tie_tol": check_positive(self.tie_tol, "tie_tol", strict=False),
@@ -230,6 +241,20 @@ class GANKMeans(ClusterMixin, BaseEstimator):
         p = self._check_params()
         k = check_n_clusters(self.n_clusters, X)
         rng = check_random_state(self.random_state)
+        n_init = p["n_init"] if isinstance(self.init, str) else 1
+        best, inertias = None, []
+        for start in range(n_init):
+            res = self._fit_once(X, k, p, rng)
+            inertias.append(res["inertia_"])
+            if best is None or res["inertia_"] < best["inertia_"]:
+                best, best_start = res, start
+        self.__dict__.update(best, best_start_=best_start, start_inertias_=np.asarray(inertias),
+                             _models={}, n_features_in_=X.shape[1])
+        self.fit_time_ = time.perf_counter() - t0
+        return self
+
+    def _fit_once(self, X: np.ndarray, k: int, p: dict, rng) -> dict:
+        """One start: initial centres and network weights drawn from ``rng``; returns the attributes."""
         C = self._initial_centers(X, k, rng)
         n, d = X.shape
         bs = n if self.batch_size is None else min(int(self.batch_size), n)
@@ -267,29 +292,22 @@ class GANKMeans(ClusterMixin, BaseEstimator):
             calm = calm + 1 if shift <= p["tol"] else 0
             if calm >= p["patience"]:
                 break
-        self.converged_ = calm >= p["patience"]
-        self.labels_ = labels
-        self.cluster_centers_ = C
-        self.inertia_ = float(((X - C[labels]) ** 2).sum())
-        self.n_iter_ = epoch
-        self.init_centers_ = init_centers
-        self.n_ties_ = int(ties.sum())
-        self.generator_used_ = used_by_g / (n * epoch)
-        self.generator_agreement_ = float(np.mean(gen_labels[~ties] == teach[~ties])) if (~ties).any() else float("nan")
-        self.history_ = {key: np.asarray(v) for key, v in hist.items()}
-        self.generator_weights_ = [np.array(w) for w in eng.G.get_weights()]
-        self.discriminator_weights_ = [np.array(w) for w in eng.D.get_weights()]
-        self._models = {}
-        self._scale = (mean, np.where(std > 0, std, 1.0))
-        self.n_features_in_ = d
-        self.fit_time_ = time.perf_counter() - t0
-        return self
+        agree = float(np.mean(gen_labels[~ties] == teach[~ties])) if (~ties).any() else float("nan")
+        return {"converged_": calm >= p["patience"], "labels_": labels, "cluster_centers_": C,
+                "inertia_": float(((X - C[labels]) ** 2).sum()), "n_iter_": epoch,
+                "init_centers_": init_centers, "n_ties_": int(ties.sum()),
+                "generator_used_": used_by_g / (n * epoch), "generator_agreement_": agree,
+                "history_": {key: np.asarray(v) for key, v in hist.items()},
+                "generator_weights_": [np.array(w) for w in eng.G.get_weights()],
+                "init_generator_weights_": g0,
+                "discriminator_weights_": [np.array(w) for w in eng.D.get_weights()],
+                "_scale": (mean, np.where(std > 0, std, 1.0))}
 
     def _model(self, which: str) -> keras.Model:
         check_fitted(self)
         if which not in self._models:          # built on first use: a fit does not pay for it
-            if which == "generator":
-                w = self.generator_weights_
+            if which in ("generator", "initial generator"):
+                w = self.generator_weights_ if which == "generator" else self.init_generator_weights_
                 m = build_generator(w[0].shape[0], w[-1].shape[0], w[0].shape[1], seed=None)
             else:
                 w = self.discriminator_weights_
@@ -308,12 +326,21 @@ class GANKMeans(ClusterMixin, BaseEstimator):
         """The trained discriminator as a Keras model (input: a label, output: the logit z)."""
         return self._model("discriminator")
 
-    def generator_labels(self, X) -> np.ndarray:
-        """The trained generator's own label (argmax of its logits) for every row of ``X``."""
+    def generator_logits(self, X, *, initial: bool = False) -> np.ndarray:
+        """The generator's K logits for every row of ``X``: the trained generator, or with
+        ``initial=True`` the same network before any training step (its random initial weights)."""
+        if not isinstance(initial, (bool, np.bool_)):
+            raise ValueError(f"initial must be True or False, got {initial!r}.")
         check_fitted(self)
         X = check_data(X, n_features=self.n_features_in_)
         Xs = ((X - self._scale[0]) / self._scale[1]).astype("float32")
-        return np.asarray(ops.convert_to_numpy(self.generator_(Xs, training=False))).argmax(axis=1)
+        model = self._model("initial generator" if initial else "generator")
+        return np.asarray(ops.convert_to_numpy(model(Xs, training=False)), dtype=np.float64)
+
+    def generator_labels(self, X, *, initial: bool = False) -> np.ndarray:
+        """The generator's own label (argmax of its logits) for every row of ``X``; ``initial=True``:
+        the untrained generator's."""
+        return self.generator_logits(X, initial=initial).argmax(axis=1)
 
     def predict(self, X) -> np.ndarray:
         """The hybrid rule: the nearest learned centre, the generator's label where it is a tie."""

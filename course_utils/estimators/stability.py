@@ -140,7 +140,7 @@ def _suggest(ks, F):
 
 
 def reproducible_classes(X, k_values=range(2, 7), n_runs: int = 100, *, model: str = "spatial",
-                         init: str = "k-means++", min_frequency: float = 0.3, match_threshold: float = 0.9,
+                         init: str = "random", min_frequency: float = 0.3, match_threshold: float = 0.9,
                          max_iter: int = 100, random_state=0) -> ReproducibilityResult:
     """Suggest the number of classes by counting frequently reproduced classes.
 
@@ -155,8 +155,10 @@ def reproducible_classes(X, k_values=range(2, 7), n_runs: int = 100, *, model: s
         kernels, :class:`~course_utils.estimators.kohonen.DynamicKernels`).
     model : {"spatial", "spherical", "linear"}
         The kernel model.
-    init : {"k-means++", "random"}
-        Initial kernels: spread over the data, or random objects (as in the lecture).
+    init : {"random", "k-means++"}
+        Initial kernels: ``"random"`` (k random objects, as the lecture starts; the default) or
+        ``"k-means++"`` (random objects spread over the data: fewer runs stuck in a poor local
+        optimum, so the frequencies differ from the lecture's).
     min_frequency : float
         Share of the runs in which a class must appear to count as frequent.
     match_threshold : float
