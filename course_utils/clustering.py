@@ -278,6 +278,9 @@ def make_loss(objective, X: np.ndarray, Xs: np.ndarray, k: int, opts: dict) -> t
 
 #: Trained-once models kept for reuse: key → (model, loss with graph variables); at most this many.
 TRAIN_CACHE_SIZE = 8
+#: Up to this many points the cached step holds W dense and is compiled by XLA (a dense 500×500
+#: product costs less than the sparse one's bookkeeping; XLA fuses the loss's small ops).
+DENSE_XLA_MAX_POINTS = 1000
 _TRAIN_CACHE: "OrderedDict[tuple, tuple[keras.Model, ClusteringLoss]]" = OrderedDict()
 
 
@@ -285,7 +288,7 @@ def _cache_key(name: str, Xst: np.ndarray, k: int, opts: dict) -> tuple | None:
     """What fixes the traced train step of a graph objective: architecture, sizes and options."""
     if name not in ("ncut", "spectral", "iic") or keras.backend.backend() != "tensorflow":
         return None
-    fixed = tuple(sorted((key, v) for key, v in opts.items() if key != "learning_rate"))
+    fixed = tuple(sorted((key, repr(v)) for key, v in opts.items() if key != "learning_rate"))
     return (name, Xst.shape, k, fixed)
 
 
@@ -298,19 +301,21 @@ def _train(model: keras.Model, loss: ClusteringLoss, Xst: np.ndarray, R: int, ke
     twin of the model whose loss reads the graph from variables; later calls copy their fresh
     initial weights and their graph into it, reset its optimizer, ``fit`` it again without
     recompiling, and copy the trained weights back into ``model``. Same initial weights, same
-    graph, same steps: the same result as training ``model`` itself.
+    graph, same steps: the same result whether the step was traced now or by an earlier call.
+    Up to :data:`DENSE_XLA_MAX_POINTS` points W is held dense and the step compiled by XLA.
     """
     epochs, lr = int(opts["epochs"]), float(opts["learning_rate"])
     if key is None:
         fit_clustering(model, Xst, _Restarts(loss, R) if R > 1 else loss, epochs=epochs,
                        learning_rate=lr, record_steps=False)
         return
+    small = Xst.shape[0] <= DENSE_XLA_MAX_POINTS
     hit = _TRAIN_CACHE.get(key)
     if hit is None:
         twin = keras.models.clone_model(model)
         inner = object.__new__(type(loss))               # a shallow twin of the loss ...
         inner.__dict__.update(loss.__dict__)
-        inner.bind_graph_variables()                     # ... reading its graph from variables
+        inner.bind_graph_variables(dense=small)          # ... reading its graph from variables
         hit = (twin, _Restarts(inner, R) if R > 1 else inner, inner)
         if TRAIN_CACHE_SIZE >= 1:                        # 0: trace every call (same results)
             _TRAIN_CACHE[key] = hit
@@ -321,7 +326,8 @@ def _train(model: keras.Model, loss: ClusteringLoss, Xst: np.ndarray, R: int, ke
     twin, full, inner = hit
     inner.assign_graph(loss)
     twin.set_weights(model.get_weights())
-    fit_clustering(twin, Xst, full, epochs=epochs, learning_rate=lr, record_steps=False, recompile=False)
+    fit_clustering(twin, Xst, full, epochs=epochs, learning_rate=lr, record_steps=False, recompile=False,
+                   jit_compile=small)
     model.set_weights(twin.get_weights())
 
 

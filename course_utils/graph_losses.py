@@ -107,9 +107,11 @@ class GraphLoss(ClusteringLoss):
         import tensorflow as tf
 
         idx, val, deg, vol = self._slots
+        if idx is None:                                  # dense: val is the (N, N) matrix
+            return val.value(), deg.value(), vol.value()
         return tf.SparseTensor(idx, val, (self.n_samples, self.n_samples)), deg.value(), vol.value()
 
-    def bind_graph_variables(self) -> None:
+    def bind_graph_variables(self, dense: bool = False) -> None:
         """Hold ``W``, the degrees and the volume in TensorFlow variables instead of constants.
 
         Same values, same sparse product, so the same results; but a train function traced
@@ -119,6 +121,12 @@ class GraphLoss(ClusteringLoss):
         """
         import tensorflow as tf
 
+        if dense:
+            Wd = tf.Variable(self.W_host.toarray().astype(np.float32) if hasattr(self.W_host, "toarray")
+                             else np.asarray(self.W_host, dtype=np.float32), trainable=False)
+            self._slots = (None, Wd, tf.Variable(self.degree, trainable=False),
+                           tf.Variable(self.volume, dtype=tf.float32, trainable=False))
+            return
         W = self.W if isinstance(self.W, tf.SparseTensor) else tf.sparse.from_dense(self.W)
         self._slots = (tf.Variable(W.indices, shape=tf.TensorShape([None, 2]), trainable=False),
                        tf.Variable(W.values, shape=tf.TensorShape([None]), trainable=False),
@@ -134,10 +142,14 @@ class GraphLoss(ClusteringLoss):
         if type(other) is not type(self) or other.n_samples != self.n_samples:
             raise ValueError(f"assign_graph needs a {type(self).__name__} on {self.n_samples} points, "
                              f"got {type(other).__name__} on {other.n_samples}.")
-        W = other.W if isinstance(other.W, tf.SparseTensor) else tf.sparse.from_dense(other.W)
         idx, val, deg, vol = self._slots
-        idx.assign(W.indices)
-        val.assign(W.values)
+        if idx is None:
+            val.assign(other.W_host.toarray().astype(np.float32) if hasattr(other.W_host, "toarray")
+                       else np.asarray(other.W_host, dtype=np.float32))
+        else:
+            W = other.W if isinstance(other.W, tf.SparseTensor) else tf.sparse.from_dense(other.W)
+            idx.assign(W.indices)
+            val.assign(W.values)
         deg.assign(other.degree)
         vol.assign(other.volume)
 

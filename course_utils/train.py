@@ -181,7 +181,7 @@ def fit_clustering(model: keras.Model, X, loss: Callable, *, epochs: int = 300,
                    steps_per_execution: int = 50, snapshots: Sequence[int] = (),
                    callbacks: Sequence[keras.callbacks.Callback] = (), progress: bool = False,
                    live_plot: bool = False, record_steps: bool = True,
-                   recompile: bool = True) -> keras.callbacks.History:
+                   recompile: bool = True, jit_compile: bool = False) -> keras.callbacks.History:
     """Compile ``model`` with the target function ``loss`` and train it on the full batch ``X``.
 
     One *epoch* is one gradient step on all of ``X`` (as in the lectures). The model is
@@ -260,7 +260,7 @@ def fit_clustering(model: keras.Model, X, loss: Callable, *, epochs: int = 300,
 
         trace = LossTrace(loss, epochs) if record_steps else None
         model.compile(optimizer=optimizer, loss=loss, metrics=[trace] if trace is not None else None,
-                      steps_per_execution=block, jit_compile=False)
+                      steps_per_execution=block, jit_compile=jit_compile)
         model._course_compiled = (id(loss), block, opt_name)
 
     X32 = X.astype(np.float32)
