@@ -3,7 +3,8 @@
 >>> from course_utils.clustering import cluster
 >>> labels = cluster(X, 2, objective="spectral", seed=0)
 
-:func:`cluster` builds the network, trains it with :func:`course_utils.train.fit_clustering`,
+:func:`cluster` builds the network, trains it with :func:`course_utils.train.fit_clustering` (graph
+objectives: traced once per architecture and size, then reused — ``fit_clustering_reused``),
 and returns integer labels. Methods that can stop in a poor local minimum train several
 *restarts* — independent networks with different initial weights — **in one Keras model**
 (their outputs side by side, the loss the sum of their losses, so each restart gets its own
@@ -31,7 +32,6 @@ callable       your own target ``fn(P, graph) -> scalar`` (see :mod:`course_util
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -43,7 +43,7 @@ from . import graph_losses as gl
 from . import losses as L
 from .losses import ClusteringLoss
 from .models import _check_units, assignment_network, centroid_network
-from .train import _predict, fit_clustering
+from .train import _predict, fit_clustering_reused
 from .validation import check_data, check_n_clusters
 
 __all__ = ["cluster", "fit_cluster", "pick_restart", "ClusterResult", "Graph", "DEFAULTS", "OBJECTIVES",
@@ -276,61 +276,6 @@ def make_loss(objective, X: np.ndarray, Xs: np.ndarray, k: int, opts: dict) -> t
                                           dim, ff, s))
 
 
-#: Trained-once models kept for reuse: key → (model, loss with graph variables); at most this many.
-TRAIN_CACHE_SIZE = 8
-#: Up to this many points the cached step holds W dense and is compiled by XLA (a dense 500×500
-#: product costs less than the sparse one's bookkeeping; XLA fuses the loss's small ops).
-DENSE_XLA_MAX_POINTS = 1000
-_TRAIN_CACHE: "OrderedDict[tuple, tuple[keras.Model, ClusteringLoss]]" = OrderedDict()
-
-
-def _cache_key(name: str, Xst: np.ndarray, k: int, opts: dict) -> tuple | None:
-    """What fixes the traced train step of a graph objective: architecture, sizes and options."""
-    if name not in ("ncut", "spectral", "iic") or keras.backend.backend() != "tensorflow":
-        return None
-    fixed = tuple(sorted((key, repr(v)) for key, v in opts.items() if key != "learning_rate"))
-    return (name, Xst.shape, k, fixed)
-
-
-def _train(model: keras.Model, loss: ClusteringLoss, Xst: np.ndarray, R: int, key: tuple | None,
-           opts: dict) -> None:
-    """Train ``model`` (fresh weights) on ``loss`` — ``compile`` + ``fit`` via :func:`fit_clustering`.
-
-    Tracing the compiled train step takes most of a short fit. For a graph objective the step
-    is traced once per ``key`` (same architecture, N and options): the first call compiles a
-    twin of the model whose loss reads the graph from variables; later calls copy their fresh
-    initial weights and their graph into it, reset its optimizer, ``fit`` it again without
-    recompiling, and copy the trained weights back into ``model``. Same initial weights, same
-    graph, same steps: the same result whether the step was traced now or by an earlier call.
-    Up to :data:`DENSE_XLA_MAX_POINTS` points W is held dense and the step compiled by XLA.
-    """
-    epochs, lr = int(opts["epochs"]), float(opts["learning_rate"])
-    if key is None:
-        fit_clustering(model, Xst, _Restarts(loss, R) if R > 1 else loss, epochs=epochs,
-                       learning_rate=lr, record_steps=False)
-        return
-    small = Xst.shape[0] <= DENSE_XLA_MAX_POINTS
-    hit = _TRAIN_CACHE.get(key)
-    if hit is None:
-        twin = keras.models.clone_model(model)
-        inner = object.__new__(type(loss))               # a shallow twin of the loss ...
-        inner.__dict__.update(loss.__dict__)
-        inner.bind_graph_variables(dense=small)          # ... reading its graph from variables
-        hit = (twin, _Restarts(inner, R) if R > 1 else inner, inner)
-        if TRAIN_CACHE_SIZE >= 1:                        # 0: trace every call (same results)
-            _TRAIN_CACHE[key] = hit
-            while len(_TRAIN_CACHE) > TRAIN_CACHE_SIZE:
-                _TRAIN_CACHE.popitem(last=False)
-    else:
-        _TRAIN_CACHE.move_to_end(key)
-    twin, full, inner = hit
-    inner.assign_graph(loss)
-    twin.set_weights(model.get_weights())
-    fit_clustering(twin, Xst, full, epochs=epochs, learning_rate=lr, record_steps=False, recompile=False,
-                   jit_compile=small)
-    model.set_weights(twin.get_weights())
-
-
 def _merge(loss, Y: np.ndarray, k: int, name: str, opts: dict) -> tuple[np.ndarray, float]:
     """Merge the segments ``argmax Y`` into k clusters by the objective's own score."""
     from functools import partial
@@ -379,16 +324,21 @@ def fit_cluster(X, n_clusters: int, objective: str | Callable = "spectral", seed
     loss, build = make_loss(objective, Xt, Xst, k, opts)
     R = int(opts["n_restarts"])
     model = _parallel(build, X.shape[1], R, seed)
-    _train(model, loss, Xst, R, _cache_key(name, Xst, k, opts), opts)
+    # graph objectives: the train step is traced once per architecture, size and options
+    key = (name, Xst.shape, k, tuple(sorted((o, repr(v)) for o, v in opts.items() if o != "learning_rate")))
+    fit_clustering_reused(key if name in ("ncut", "spectral", "iic") else None, model, loss, Xst,
+                          wrap=(lambda inner: _Restarts(inner, R)) if R > 1 else (lambda inner: inner),
+                          epochs=int(opts["epochs"]), learning_rate=float(opts["learning_rate"]))
     out = _predict(model, Xst.astype(np.float32))
     d = loss.output_dim
     chunks = [out[:, r * d:(r + 1) * d] for r in range(R)]
-    finals = [float(ops.convert_to_numpy(ops.mean(loss.target(ops.convert_to_tensor(c.astype(np.float32))))))
-              for c in chunks]
     merged = None
     if name in ("ncut", "iic") and int(opts["oversegment"]) > 1:
         merged = [_merge(loss, c, k, name, opts) for c in chunks]
         finals = [v for _, v in merged]               # the merged partitions' scores
+    else:
+        finals = [float(ops.convert_to_numpy(ops.mean(loss.target(ops.convert_to_tensor(c.astype(np.float32))))))
+                  for c in chunks]
     best = pick_restart(finals)
     Y = chunks[best]
     Y_all = Y if idx is None else _predict(model, Xs.astype(np.float32))[:, best * d:(best + 1) * d]
