@@ -143,3 +143,31 @@ def test_restart_choice_cannot_be_flipped_by_rounding():
     assert pick_restart([np.inf, np.nan]) == 0
     with pytest.raises(ValueError, match="at least one"):
         pick_restart([])
+
+
+@pytest.mark.parametrize("obj", ["ncut", "spectral"])
+def test_reused_train_step_gives_the_fresh_result_and_leaks_nothing(obj):
+    # cluster() traces the train step once per architecture and size and reuses it; a reused
+    # step must give what a freshly traced one gives, for any data, whatever ran before
+    from course_utils.targets import reuse as T
+
+    X1, _ = data.moons(120, noise=0.1, random_state=0)
+    X2, _ = data.circles(120, noise=0.05, factor=0.5, random_state=1)
+    opts = dict(epochs=40, n_restarts=2)
+    T._TRAIN_CACHE.clear()
+    fresh2 = fit_cluster(X2, 2, obj, seed=1, **opts)            # traced for this call
+    T._TRAIN_CACHE.clear()
+    first = fit_cluster(X1, 2, obj, seed=0, **opts)             # traced, then cached
+    w_first = [w.copy() for w in first.model.get_weights()]
+    (twin, _, _), = T._TRAIN_CACHE.values()
+    fn = twin.train_function
+    again2 = fit_cluster(X2, 2, obj, seed=1, **opts)            # reused, other graph and seed
+    again1 = fit_cluster(X1, 2, obj, seed=0, **opts)            # reused, back to the first
+    assert len(T._TRAIN_CACHE) == 1 and twin.train_function is fn
+    assert np.array_equal(again2.labels, fresh2.labels) and again2.losses == fresh2.losses
+    np.testing.assert_array_equal(again2.output, fresh2.output)
+    assert np.array_equal(again1.labels, first.labels) and again1.losses == first.losses
+    # a returned model is the caller's own: later calls do not change its weights
+    for a, b in zip(w_first, first.model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert again1.model is not first.model and again1.model is not twin

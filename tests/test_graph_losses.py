@@ -192,3 +192,29 @@ def test_graph_losses_are_importable_from_losses():
     assert losses.knn_graph is gl.knn_graph
     with pytest.raises(AttributeError):
         losses.no_such_loss
+
+
+@pytest.mark.parametrize("dense", [False, True])
+def test_graph_variables_give_the_constant_graphs_values(small, dense):
+    # the train-step cache of cluster() holds W in variables: same values as the constants
+    # (checked against the NumPy formula), and assign_graph really swaps the graph
+    X, rng = small
+    W1 = gl.knn_graph(X, 4, weights="snn")
+    W2 = gl.knn_graph(rng.normal(size=(30, 2)), 4, weights="snn")
+    P = _softmax_rows(rng, 30, 3)
+    for make in (lambda W: gl.ncut_loss(W, 3, balance=0.5), lambda W: gl.iic_loss(W, 3),
+                 lambda W: gl.spectral_loss(W, 3)):
+        bound, other = make(W1), make(W2)
+        bound.bind_graph_variables(dense=dense)
+        assert _value(bound, P) == pytest.approx(_value(make(W1), P), rel=1e-5, abs=1e-7)
+        bound.assign_graph(other)
+        assert _value(bound, P) == pytest.approx(_value(other, P), rel=1e-5, abs=1e-7)
+    loss = gl.ncut_loss(W1, 3, balance=0.5)
+    bound = gl.ncut_loss(W1, 3, balance=0.5)
+    bound.bind_graph_variables(dense=dense)
+    bound.assign_graph(gl.ncut_loss(W2, 3, balance=0.5))
+    assert _value(bound, P) == pytest.approx(_ncut_np(W2.toarray(), P, 0.5), rel=1e-5)
+    with pytest.raises(ValueError, match="assign_graph"):
+        bound.assign_graph(gl.iic_loss(W2, 3))
+    with pytest.raises(ValueError, match="bind_graph_variables"):
+        loss.assign_graph(bound)

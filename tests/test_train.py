@@ -96,3 +96,27 @@ def test_bad_input(blobs300):
         train.predict_labels(cnet, X)
     with pytest.raises(ValueError, match="n_clusters"):
         train.predict_centers(cnet, X, 2)
+
+
+def test_refit_without_recompiling_equals_a_fresh_fit(blobs300):
+    # recompile=False keeps the traced train step but must restart the optimizer from scratch:
+    # the second fit from the same initial weights lands on the same weights as the first
+    X, _ = blobs300
+    Xs = X[:60]
+    M = losses.nearness_matrix(Xs, "rational", a=0.5)
+    loss = losses.normalized_proximity_loss(M, 3)
+    net = models.assignment_network(2, 3, hidden=(10,), seed=1)
+    w0 = net.get_weights()
+    train.fit_clustering(net, Xs, loss, epochs=40, learning_rate=0.05, record_steps=False)
+    w1, fn = net.get_weights(), net.train_function
+    net.set_weights(w0)
+    train.fit_clustering(net, Xs, loss, epochs=40, learning_rate=0.05, record_steps=False, recompile=False)
+    assert net.train_function is fn                       # not recompiled, not retraced
+    assert int(keras.ops.convert_to_numpy(net.optimizer.iterations)) == 40
+    for a, b in zip(w1, net.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    assert not np.allclose(w0[0], w1[0])                  # it did train
+    # another epoch count (another block) or recorded steps: compiled afresh
+    net.set_weights(w0)
+    train.fit_clustering(net, Xs, loss, epochs=30, learning_rate=0.05, recompile=False)
+    assert net.train_function is not fn

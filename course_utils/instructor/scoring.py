@@ -34,8 +34,10 @@ def own_work(fn: Callable, *args, forbidden: Sequence[str] = (), **kwargs):
     ----------
     fn : callable
         The student's function.
-    *args, **kwargs
-        Its arguments.
+    *args
+        Its positional arguments.
+    **kwargs
+        Its keyword arguments.
     forbidden : sequence of str
         ``"module:qualname"`` of each function the answer must not call, e.g.
         ``"sklearn.cluster:KMeans.fit"`` or ``"course_utils.metrics:sums_of_squares"``.

@@ -3,7 +3,8 @@
 >>> from course_utils.targets.clustering import cluster
 >>> labels = cluster(X, 2, objective="spectral", seed=0)
 
-:func:`cluster` builds the network, trains it with :func:`course_utils.targets.train.fit_clustering`,
+:func:`cluster` builds the network, trains it with :func:`course_utils.targets.train.fit_clustering` (graph
+objectives: traced once per architecture and size, then reused — ``fit_clustering_reused``),
 and returns integer labels. Methods that can stop in a poor local minimum train several
 *restarts* — independent networks with different initial weights — **in one Keras model**
 (their outputs side by side, the loss the sum of their losses, so each restart gets its own
@@ -46,7 +47,8 @@ from .assignment import Graph, target_loss
 from .losses import ClusteringLoss
 from .models import _check_units, assignment_network, centroid_network
 from .restarts import pick_restart
-from .train import _predict, fit_clustering
+from .reuse import fit_clustering_reused
+from .train import _predict
 
 __all__ = ["cluster", "fit_cluster", "pick_restart", "ClusterResult", "Graph", "DEFAULTS", "OBJECTIVES",
            "embedding_network"]
@@ -301,18 +303,21 @@ def fit_cluster(X, n_clusters: int, objective: str | Callable = "spectral", seed
     loss, build = make_loss(objective, Xt, Xst, k, opts)
     R = int(opts["n_restarts"])
     model = _parallel(build, X.shape[1], R, seed)
-    full = _Restarts(loss, R) if R > 1 else loss
-    fit_clustering(model, Xst, full, epochs=int(opts["epochs"]), learning_rate=float(opts["learning_rate"]),
-                   record_steps=False)
+    # graph objectives: the train step is traced once per architecture, size and options
+    key = (name, Xst.shape, k, tuple(sorted((o, repr(v)) for o, v in opts.items() if o != "learning_rate")))
+    fit_clustering_reused(key if name in ("ncut", "spectral", "iic") else None, model, loss, Xst,
+                          wrap=(lambda inner: _Restarts(inner, R)) if R > 1 else (lambda inner: inner),
+                          epochs=int(opts["epochs"]), learning_rate=float(opts["learning_rate"]))
     out = _predict(model, Xst.astype(np.float32))
     d = loss.output_dim
     chunks = [out[:, r * d:(r + 1) * d] for r in range(R)]
-    finals = [float(ops.convert_to_numpy(ops.mean(loss.target(ops.convert_to_tensor(c.astype(np.float32))))))
-              for c in chunks]
     merged = None
     if name in ("ncut", "iic") and int(opts["oversegment"]) > 1:
         merged = [_merge(loss, c, k, name, opts) for c in chunks]
         finals = [v for _, v in merged]               # the merged partitions' scores
+    else:
+        finals = [float(ops.convert_to_numpy(ops.mean(loss.target(ops.convert_to_tensor(c.astype(np.float32))))))
+                  for c in chunks]
     best = pick_restart(finals)
     Y = chunks[best]
     Y_all = Y if idx is None else _predict(model, Xs.astype(np.float32))[:, best * d:(best + 1) * d]

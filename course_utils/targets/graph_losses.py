@@ -95,6 +95,62 @@ class GraphLoss(ClusteringLoss):
         self.degree_host = deg
         self.degree = ops.convert_to_tensor(deg.astype(np.float32))
         self.volume = float(deg.sum())
+        self._slots = None
+
+    def _graph(self):
+        """``(W, degree, volume)`` as the target uses them: constants, or reads of the graph
+        variables after :meth:`bind_graph_variables` (then a traced train step reads whatever
+        graph was assigned last, and need not be traced again for another graph)."""
+        if self._slots is None:
+            return self.W, self.degree, self.volume
+        import tensorflow as tf
+
+        idx, val, deg, vol = self._slots
+        if idx is None:                                  # dense: val is the (N, N) matrix
+            return val.value(), deg.value(), vol.value()
+        return tf.SparseTensor(idx, val, (self.n_samples, self.n_samples)), deg.value(), vol.value()
+
+    def bind_graph_variables(self, dense: bool = False) -> None:
+        """Hold ``W``, the degrees and the volume in TensorFlow variables instead of constants.
+
+        Same values, same sparse product, so the same results; but a train function traced
+        once with this loss can be reused for another graph of the same size
+        (:meth:`assign_graph`). TensorFlow backend only (the cache of
+        :func:`course_utils.clustering.fit_cluster` uses it).
+        """
+        import tensorflow as tf
+
+        if dense:
+            Wd = tf.Variable(self.W_host.toarray().astype(np.float32) if hasattr(self.W_host, "toarray")
+                             else np.asarray(self.W_host, dtype=np.float32), trainable=False)
+            self._slots = (None, Wd, tf.Variable(self.degree, trainable=False),
+                           tf.Variable(self.volume, dtype=tf.float32, trainable=False))
+            return
+        W = self.W if isinstance(self.W, tf.SparseTensor) else tf.sparse.from_dense(self.W)
+        self._slots = (tf.Variable(W.indices, shape=tf.TensorShape([None, 2]), trainable=False),
+                       tf.Variable(W.values, shape=tf.TensorShape([None]), trainable=False),
+                       tf.Variable(self.degree, trainable=False),
+                       tf.Variable(self.volume, dtype=tf.float32, trainable=False))
+
+    def assign_graph(self, other: "GraphLoss") -> None:
+        """Copy the graph of ``other`` (a loss of the same class and size) into the variables."""
+        import tensorflow as tf
+
+        if self._slots is None:
+            raise ValueError("assign_graph needs bind_graph_variables() first.")
+        if type(other) is not type(self) or other.n_samples != self.n_samples:
+            raise ValueError(f"assign_graph needs a {type(self).__name__} on {self.n_samples} points, "
+                             f"got {type(other).__name__} on {other.n_samples}.")
+        idx, val, deg, vol = self._slots
+        if idx is None:
+            val.assign(other.W_host.toarray().astype(np.float32) if hasattr(other.W_host, "toarray")
+                       else np.asarray(other.W_host, dtype=np.float32))
+        else:
+            W = other.W if isinstance(other.W, tf.SparseTensor) else tf.sparse.from_dense(other.W)
+            idx.assign(W.indices)
+            val.assign(W.values)
+        deg.assign(other.degree)
+        vol.assign(other.volume)
 
 
 def _balance(P):
@@ -111,9 +167,10 @@ class _NCutLoss(GraphLoss):
         self.balance = balance
 
     def target(self, P):
-        WP = ops.matmul(self.W, P)                                  # (N, K)
+        W, degree, _ = self._graph()
+        WP = ops.matmul(W, P)                                       # (N, K)
         assoc = ops.sum(P * WP, axis=0)                             # p_kᵀ W p_k
-        vol = ops.sum(P * ops.expand_dims(self.degree, 1), axis=0)  # p_kᵀ d
+        vol = ops.sum(P * ops.expand_dims(degree, 1), axis=0)       # p_kᵀ d
         ncut = ops.sum((vol - assoc) / ops.maximum(vol, EPS))       # Σ_k cut_k / vol_k
         return ncut + self.balance * _balance(P)
 
@@ -150,7 +207,8 @@ class _SpectralLoss(GraphLoss):
 
     def orthonormalize(self, Y):
         """``Y R⁻ᵀ`` with ``R Rᵀ = Yᵀ D Y / vol`` (Cholesky): then ``Ỹᵀ D Ỹ = vol · I``."""
-        G = ops.matmul(ops.transpose(Y), Y * ops.expand_dims(self.degree, 1)) / self.volume
+        _, degree, volume = self._graph()
+        G = ops.matmul(ops.transpose(Y), Y * ops.expand_dims(degree, 1)) / volume
         scale = ops.trace(G) / self.dim + EPS                       # jitter relative to G's size
         G = G + (self.jitter * scale) * ops.eye(self.dim)
         R = ops.cholesky(G)                                         # lower triangular
@@ -158,10 +216,11 @@ class _SpectralLoss(GraphLoss):
 
     def target(self, Y):
         Z = self.orthonormalize(Y)
-        WZ = ops.matmul(self.W, Z)
+        W, degree, volume = self._graph()
+        WZ = ops.matmul(W, Z)
         # trace(Zᵀ L Z) / vol with L = D − W; equals Σ_j (1 − λ_j(D⁻¹W)) at the optimum.
-        dzz = ops.sum(ops.expand_dims(self.degree, 1) * Z * Z)
-        return (dzz - ops.sum(Z * WZ)) / self.volume
+        dzz = ops.sum(ops.expand_dims(degree, 1) * Z * Z)
+        return (dzz - ops.sum(Z * WZ)) / volume
 
 
 def spectral_loss(W, dim: int, *, jitter: float = 1e-4) -> ClusteringLoss:
@@ -195,8 +254,9 @@ class _IICLoss(GraphLoss):
         self.entropy_weight = entropy_weight
 
     def target(self, P):
-        WP = ops.matmul(self.W, P)
-        J = ops.matmul(ops.transpose(P), WP) / self.volume          # joint of (cluster i, cluster j)
+        W, _, volume = self._graph()
+        WP = ops.matmul(W, P)
+        J = ops.matmul(ops.transpose(P), WP) / volume               # joint of (cluster i, cluster j)
         J = (J + ops.transpose(J)) / 2.0
         J = ops.maximum(J, EPS)
         pi = ops.sum(J, axis=1)

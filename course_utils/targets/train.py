@@ -30,8 +30,8 @@ from keras import ops
 from ..metrics import inertia  # noqa: F401 (re-exported: lecture 02 calls train.inertia)
 from ..validation import check_data, check_int, check_n_clusters
 
-__all__ = ["fit_clustering", "predict_memberships", "predict_centers", "predict_labels", "inertia",
-           "LossTrace"]
+__all__ = ["fit_clustering", "predict_memberships", "predict_centers",
+           "predict_labels", "inertia", "LossTrace"]
 
 
 def _quiet() -> bool:
@@ -165,12 +165,24 @@ def _model_dims(model) -> tuple[int | None, int | None]:
         return None, None
 
 
+def _reset_optimizer(opt: keras.optimizers.Optimizer, name: str, learning_rate: float | None) -> None:
+    """Put a built optimizer back into a fresh one's state: step 0, zero moments, the rate."""
+    lr_var = getattr(opt, "_learning_rate", None)
+    for v in opt.variables:
+        if v is not lr_var:
+            v.assign(ops.zeros(v.shape, dtype=v.dtype))
+    if learning_rate is None:
+        learning_rate = float(ops.convert_to_numpy(keras.optimizers.get(name).learning_rate))
+    opt.learning_rate = learning_rate
+
+
 def fit_clustering(model: keras.Model, X, loss: Callable, *, epochs: int = 300,
                    optimizer: str | keras.optimizers.Optimizer = "adam", learning_rate: float | None = None,
                    patience: int | None = None, min_delta: float = 0.0,
                    steps_per_execution: int = 50, snapshots: Sequence[int] = (),
                    callbacks: Sequence[keras.callbacks.Callback] = (), progress: bool = False,
-                   live_plot: bool = False, record_steps: bool = True) -> keras.callbacks.History:
+                   live_plot: bool = False, record_steps: bool = True,
+                   recompile: bool = True, jit_compile: bool = False) -> keras.callbacks.History:
     """Compile ``model`` with the target function ``loss`` and train it on the full batch ``X``.
 
     One *epoch* is one gradient step on all of ``X`` (as in the lectures). The model is
@@ -213,6 +225,14 @@ def fit_clustering(model: keras.Model, X, loss: Callable, *, epochs: int = 300,
     record_steps : bool
         Record the loss of every epoch (costs one more loss evaluation per step); False keeps only
         the per-block means.
+    recompile : bool
+        False keeps the compiled (already traced) train step of an earlier call on the same model
+        with the same loss object, ``epochs``, optimizer name and ``record_steps=False`` — no new
+        tracing, which is most of the time of a short fit — and only resets the optimizer to a
+        fresh one's state. Compiles as usual when that earlier call does not match.
+    jit_compile : bool
+        Compile the train step with XLA (faster for small dense graphs; see
+        :mod:`course_utils.targets.reuse`).
 
     Returns
     -------
@@ -240,15 +260,25 @@ def fit_clustering(model: keras.Model, X, loss: Callable, *, epochs: int = 300,
                          f"but X has {n} rows; build the nearness matrix from this X.")
 
     block = _block_size(epochs, int(steps_per_execution), snapshots)
-    if isinstance(optimizer, str):
-        optimizer = keras.optimizers.get({"class_name": optimizer, "config":
-                                          ({} if learning_rate is None else {"learning_rate": learning_rate})})
-    elif learning_rate is not None:
-        optimizer.learning_rate = learning_rate
+    reuse = (not recompile and not record_steps and isinstance(optimizer, str)
+             and getattr(model, "_course_compiled", None) == (id(loss), block, optimizer)
+             and getattr(model, "loss", None) is loss
+             and model.train_function is not None)
+    if reuse:                     # the traced train step stays; the optimizer starts afresh
+        _reset_optimizer(model.optimizer, optimizer, learning_rate)
+        trace = None
+    else:
+        opt_name = optimizer if isinstance(optimizer, str) else None
+        if isinstance(optimizer, str):
+            optimizer = keras.optimizers.get({"class_name": optimizer, "config":
+                                              ({} if learning_rate is None else {"learning_rate": learning_rate})})
+        elif learning_rate is not None:
+            optimizer.learning_rate = learning_rate
 
-    trace = LossTrace(loss, epochs) if record_steps else None
-    model.compile(optimizer=optimizer, loss=loss, metrics=[trace] if trace is not None else None,
-                  steps_per_execution=block, jit_compile=False)
+        trace = LossTrace(loss, epochs) if record_steps else None
+        model.compile(optimizer=optimizer, loss=loss, metrics=[trace] if trace is not None else None,
+                      steps_per_execution=block, jit_compile=jit_compile)
+        model._course_compiled = (id(loss), block, opt_name)
 
     X32 = X.astype(np.float32)
     y0 = np.zeros((n, 1), dtype=np.float32)            # the dummy targets
