@@ -9,10 +9,11 @@ from typing import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import to_rgb
 
 from .validation import check_data, check_labels, check_proba
 
-__all__ = ["scatter_clusters", "plot_loss", "membership_colors", "plot_memberships", "panel_grid"]
+__all__ = ["scatter_clusters", "plot_loss", "membership_colors", "match_columns", "plot_memberships", "panel_grid"]
 
 # Okabe–Ito: distinguishable for colour-blind viewers and on a washed-out projector.
 PALETTE = np.array(["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9",
@@ -89,22 +90,47 @@ def plot_loss(history, *, ax=None, title: str = "Target function during training
 
 
 def membership_colors(P) -> np.ndarray:
-    """Map soft memberships (N, K≤3) to RGB colours: pure red/green/blue = certain, mixtures = unsure.
+    """Map soft memberships (N, K) to colours: a point sure of cluster k gets ``PALETTE[k]``.
 
-    With K = 2 the third channel is 0; a point with p = (0.5, 0.5) is olive, between red and green.
+    The colour is the membership-weighted mix of the Okabe–Ito colours ``Σ_k p_nk PALETTE[k]`` (in
+    RGB), so a sure point shows its cluster's colour-blind-safe colour and an unsure one a muddy
+    mix of the candidates (p = (½, ½) lies halfway between blue and orange). Column k always gets
+    colour k: use :func:`match_columns` first to give the same cluster the same colour in every panel.
     """
     P = check_proba(P)
-    if P.shape[1] > 3:
-        raise ValueError(f"membership_colors shows at most 3 clusters as RGB; P has {P.shape[1]} columns.")
-    rgb = np.zeros((P.shape[0], 3))
-    rgb[:, :P.shape[1]] = np.clip(P, 0.0, 1.0)
-    return rgb
+    if P.shape[1] > len(PALETTE):
+        raise ValueError(f"membership_colors has {len(PALETTE)} colours; P has {P.shape[1]} columns.")
+    rgb = np.array([to_rgb(c) for c in PALETTE[:P.shape[1]]])
+    return np.clip(np.clip(P, 0.0, 1.0) @ rgb, 0.0, 1.0)
 
 
-def plot_memberships(X, P, *, ax=None, title: str | None = None, s: float = 18):
-    """Scatter 2-D points coloured by their membership probabilities (see :func:`membership_colors`)."""
+def match_columns(P, reference) -> np.ndarray:
+    """Reorder the columns of memberships ``P`` (N, K) so that cluster k overlaps ``reference == k`` most.
+
+    Cluster numbers of a trained network are arbitrary (another seed or ``A`` may call the same
+    blob 0 or 2); matching every panel to one reference labelling (Hungarian assignment on the
+    overlap counts) keeps each blob's colour the same across panels. For display only.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    P = check_proba(P)
+    ref = check_labels(reference, P.shape[0])
+    k = P.shape[1]
+    overlap = np.zeros((k, max(k, int(ref.max()) + 1)))
+    np.add.at(overlap, (P.argmax(axis=1), ref), 1.0)     # overlap[i, j]: points of column i with ref j
+    rows, cols = linear_sum_assignment(-overlap)
+    order = rows[np.argsort(cols)]
+    return P[:, order]
+
+
+def plot_memberships(X, P, *, ax=None, title: str | None = None, s: float = 18, reference=None):
+    """Scatter 2-D points coloured by their memberships (see :func:`membership_colors`).
+
+    ``reference`` (labels, optional): reorder the columns first with :func:`match_columns`, so
+    that the same group of points keeps the same colour in every panel.
+    """
     X = check_data(X, n_features=2)
-    rgb = membership_colors(P)
+    rgb = membership_colors(P if reference is None else match_columns(P, reference))
     if rgb.shape[0] != X.shape[0]:
         raise ValueError(f"P has {rgb.shape[0]} rows but X has {X.shape[0]}; give one row of memberships per point.")
     ax = _ax(ax)

@@ -169,7 +169,8 @@ def fit_clustering(model: keras.Model, X, loss: Callable, *, epochs: int = 300,
                    patience: int | None = None, min_delta: float = 0.0,
                    steps_per_execution: int = 50, snapshots: Sequence[int] = (),
                    callbacks: Sequence[keras.callbacks.Callback] = (), progress: bool = False,
-                   live_plot: bool = False, record_steps: bool = True) -> keras.callbacks.History:
+                   live_plot: bool = False, record_steps: bool = True,
+                   shuffle: bool | int = False) -> keras.callbacks.History:
     """Compile ``model`` with the target function ``loss`` and train it on the full batch ``X``.
 
     One *epoch* is one gradient step on all of ``X`` (as in the lectures). The model is
@@ -195,6 +196,10 @@ def fit_clustering(model: keras.Model, X, loss: Callable, *, epochs: int = 300,
         outside a notebook and under pytest or ``COURSE_UTILS_QUIET``.
     record_steps : record the loss of every epoch (costs one more loss evaluation per step);
         False keeps only the per-block means.
+    shuffle : False (default), True or an int seed — **for showing the lectures' mistake only**:
+        every step sees the rows of ``X`` in a fresh random order, as ``model.fit(X, y,
+        batch_size=N, shuffle=True)`` feeds them (Keras' default). A nearness loss then pairs
+        row n with point π(n); the recorded loss is the one computed on the shuffled batch.
 
     Returns
     -------
@@ -238,13 +243,17 @@ def fit_clustering(model: keras.Model, X, loss: Callable, *, epochs: int = 300,
 
     X32 = X.astype(np.float32)
     y0 = np.zeros((n, 1), dtype=np.float32)            # the dummy targets
-    if keras.backend.backend() == "tensorflow":
+    if not isinstance(shuffle, (bool, int, np.integer)) or (not isinstance(shuffle, bool) and shuffle < 0):
+        raise ValueError(f"shuffle must be False, True or a non-negative int seed, got {shuffle!r}.")
+    if shuffle is not False:
+        fit_kw = _shuffled_batches(X32, y0, epochs, None if shuffle is True else int(shuffle), block)
+    elif keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
         data = tf.data.Dataset.from_tensors((X32, y0)).repeat()
         fit_kw = dict(x=data, steps_per_epoch=block)
     else:  # the full batch tiled `block` times, never shuffled
-        fit_kw = dict(x=np.tile(X32, (block, 1)), y=np.tile(y0, (block, 1)), batch_size=n, shuffle=False)
+        fit_kw = dict(x=np.tile(X32, (block, 1)), y=np.tile(y0, (block, 1)), batch_size=n)
 
     show = not _quiet() and _in_notebook()
     bookkeeping = _Blocks(X32, trace, block, epochs, snapshots, progress and show, live_plot and show
@@ -270,6 +279,20 @@ def fit_clustering(model: keras.Model, X, loss: Callable, *, epochs: int = 300,
     hist.snapshots = dict(bookkeeping.snapshots)
     hist.seconds = seconds
     return hist
+
+
+def _shuffled_batches(X32: np.ndarray, y0: np.ndarray, epochs: int, seed: int | None, block: int) -> dict:
+    """``fit`` arguments feeding one fresh permutation of the full batch per step (Keras' shuffle)."""
+    rng = np.random.default_rng(seed)
+    perms = np.stack([rng.permutation(X32.shape[0]) for _ in range(epochs)]).astype(np.int32)
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        Xt, yt = tf.constant(X32), tf.constant(y0)
+        data = tf.data.Dataset.from_tensor_slices(perms).map(lambda p: (tf.gather(Xt, p), tf.gather(yt, p)))
+        return dict(x=data.repeat(), steps_per_epoch=block)
+    return dict(x=np.concatenate([X32[p] for p in perms]), y=np.concatenate([y0[p] for p in perms]),
+                batch_size=X32.shape[0])
 
 
 def predict_memberships(model: keras.Model, X) -> np.ndarray:
