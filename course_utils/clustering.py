@@ -15,7 +15,7 @@ every restart, the chosen one, the model, the seconds).
 Objectives (see :data:`DEFAULTS` for every option and its default):
 
 =============  ===============================================================================
-``centroid``   lecture 02: network emits K centres, loss = mean squared distance to the nearest
+``centroid``   lecture 02: network emits K centres (k-means++ start, 4 restarts), loss = mean sq. distance to the nearest
 ``proximity``  lecture 03/04: ``−Σ_k p_kᵀ M p_k / Σ_n p_nk`` with a rational nearness matrix
 ``ncut``       soft normalised cut on a shared-neighbour kNN graph + balance term, trained for
                ``oversegment · K`` segments, then merged into K clusters by the same target
@@ -53,7 +53,7 @@ _GRAPH = dict(n_neighbors="auto", weights="snn", fourier=1.0)
 
 #: Every objective's options and their defaults; ``cluster(..., **options)`` overrides them.
 DEFAULTS: dict[str, dict[str, Any]] = {
-    "centroid": {**_NET, "hidden": 30, "epochs": 300, "learning_rate": 0.01},
+    "centroid": {**_NET, "hidden": 30, "epochs": 300, "learning_rate": 0.01, "n_restarts": 4, "init": "k-means++"},
     "proximity": {**_NET, "hidden": (20, 20, 20), "sharpness": 3.0, "epochs": 300,
                   "kernel": "rational", "a": 0.1, "n_neighbors": None},
     "ncut": {**_NET, **_GRAPH, "n_restarts": 4, "sharpness": 1.0, "balance": 1.0, "oversegment": 4},
@@ -239,9 +239,13 @@ def _graph(Xs: np.ndarray, opts: dict):
 def make_loss(objective, X: np.ndarray, Xs: np.ndarray, k: int, opts: dict) -> tuple[ClusteringLoss, Callable]:
     """The target function of ``objective`` and a builder ``build(seed) -> network`` for it."""
     dim = X.shape[1]
-    if objective == "centroid":
-        return (L.centroid_loss(X, k),
-                lambda s: centroid_network(dim, k, opts["hidden"], seed=s))
+    if objective == "centroid":                      # init: k-means++ seeds (no centre starts dead) or random
+        from sklearn.cluster import kmeans_plusplus
+
+        if opts["init"] not in ("k-means++", "random"):
+            raise ValueError(f"init must be 'k-means++' or 'random', got {opts['init']!r}.")
+        c0 = (lambda s: None) if opts["init"] == "random" else (lambda s: kmeans_plusplus(X, k, random_state=s)[0])
+        return L.centroid_loss(X, k), lambda s: centroid_network(dim, k, opts["hidden"], seed=s, init_centers=c0(s))
     ff = opts.get("fourier", 0.0)
     assign = (lambda s: _with_fourier(lambda d, s2: assignment_network(d, k, opts["hidden"], opts["sharpness"],
                                                                        seed=s2), dim, ff, s))
