@@ -32,8 +32,10 @@ def scatter_clusters(X, labels=None, *, centers=None, true_centers=None, ax=None
     ----------
     X : array (N, 2)
     labels : array (N,), optional — cluster ids; all points black if omitted
-    centers : array (K, 2), optional — learned centres, drawn as large crosses
-    true_centers : array (K, 2), optional — the centres the data were drawn around, red stars
+    centers : array (K, 2), optional — learned centres, drawn as large white crosses
+    true_centers : array (K, 2), optional — the centres the data were drawn around, hollow
+        vermilion stars drawn on top (a learned centre under a true one stays visible)
+    legend : bool — a legend beside the axes (outside, so it covers no data)
     """
     X = check_data(X)
     if X.shape[1] != 2:
@@ -47,18 +49,23 @@ def scatter_clusters(X, labels=None, *, centers=None, true_centers=None, ax=None
         for i, k in enumerate(np.unique(labels)):
             m = labels == k
             ax.scatter(X[m, 0], X[m, 1], s=s, color=PALETTE[i % len(PALETTE)], label=f"cluster {k}")
-    if true_centers is not None:
-        c = check_data(true_centers, name="true_centers", n_features=2)
-        ax.scatter(c[:, 0], c[:, 1], marker="*", s=400, c="red", edgecolor="black", zorder=5, label="true centre")
     if centers is not None:
         c = check_data(centers, name="centers", n_features=2)
-        ax.scatter(c[:, 0], c[:, 1], marker="X", s=250, c="white", edgecolor="black", linewidth=2,
-                   zorder=6, label="learned centre")
+        ax.scatter(c[:, 0], c[:, 1], marker="X", s=220, c="white", edgecolor="black", linewidth=1.5,
+                   zorder=5, label="learned centre")
+    if true_centers is not None:                  # drawn on top, hollow: a learned centre stays visible
+        c = check_data(true_centers, name="true_centers", n_features=2)
+        ax.scatter(c[:, 0], c[:, 1], marker="*", s=450, facecolors="none", edgecolors="#D55E00", linewidth=2,
+                   zorder=6, label="true centre")
     ax.set_aspect("equal", adjustable="datalim")
+    if not ax.get_xlabel():
+        ax.set_xlabel("x₁")
+    if not ax.get_ylabel():
+        ax.set_ylabel("x₂")
     if title:
         ax.set_title(title)
     if legend and (labels is not None or centers is not None or true_centers is not None):
-        ax.legend(loc="best", framealpha=0.8)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), framealpha=0.9, fontsize=10)   # beside the data
     return ax
 
 

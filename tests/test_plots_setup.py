@@ -27,8 +27,12 @@ def test_scatter_draws_one_collection_per_cluster_plus_centres():
     X, y, c = data.blobs()
     ax = plots.scatter_clusters(X, y, centers=c + 0.1, true_centers=c)
     assert len(ax.collections) == 3 + 2
-    offsets = ax.collections[3].get_offsets()
-    assert np.allclose(offsets, c)
+    learned, true = ax.collections[3], ax.collections[4]
+    assert np.allclose(learned.get_offsets(), c + 0.1) and np.allclose(true.get_offsets(), c)
+    assert true.get_zorder() > learned.get_zorder()          # true centres are not hidden under learned ones
+    assert ax.get_xlabel() and ax.get_ylabel()
+    legend = ax.get_legend()
+    assert legend is not None and legend.get_bbox_to_anchor().x0 > ax.get_window_extent().x1 - 1  # beside the data
 
 
 def test_membership_colors_mix_the_colour_blind_safe_palette():
