@@ -38,8 +38,10 @@ def _correct(nb, gid):
 
 
 def _pre(nb, gid):
-    """The lines of the answer cell above the solution (data loading the student keeps)."""
-    return _cell(nb, gid).source.split("### BEGIN SOLUTION")[0]
+    """The lines of the answer cell above the solution (data loading the student keeps); none where
+    the answer is a whole function (the wrong answers below are whole functions then)."""
+    pre = _cell(nb, gid).source.split("### BEGIN SOLUTION")[0]
+    return "" if pre.lstrip().startswith("def ") else pre
 
 
 # notebook -> answer cell -> (its test cell, [wrong answers])
