@@ -56,18 +56,18 @@ def pairwise_sq(X):
 
 # student -> (notebook name, notebook or raw text, expected points or None = check separately)
 CLASS = {
-    "a_correct": (L01, lambda: _student(L01, all_correct=True), 9),
+    "a_correct": (L01, lambda: _student(L01, all_correct=True), 12),
     "b_blank": (L01, lambda: _student(L01), 0),
     "d_syntax_error": (L01, lambda: _student(L01, {"wcss_numpy": "def wcss_numpy(X, C):\n    return (("},
-                                             all_correct=True), 7),
-    "e_endless_loop": (L01, lambda: _student(L01, {"wcss_keras": "while True:\n    pass"}, all_correct=True), 7),
+                                             all_correct=True), 10),
+    "e_endless_loop": (L01, lambda: _student(L01, {"wcss_keras": "while True:\n    pass"}, all_correct=True), 10),
     "f_monkeypatch": (L01, lambda: _student(L01, {"wcss_numpy": MONKEY,
                                                   "nearest_centre_loss": _answer(L01, "nearest_centre_loss")}), 3),
     "g_reads_solutions": (L01, lambda: _student(L01, {"wcss_numpy": READER + _answer(L01, "wcss_numpy")}), 0),
     "h_huge_output": (L01, lambda: _student(L01, {"wcss_numpy": "for i in range(200_000):\n    print(i)\n"
-                                                  + _answer(L01, "wcss_numpy")}, all_correct=True), 9),
+                                                  + _answer(L01, "wcss_numpy")}, all_correct=True), 12),
     "i_wrong_kernel": (L01, lambda: _student(L01, all_correct=True, kernelspec={
-        "name": "julia-1.9", "display_name": "Julia", "language": "julia"}), 9),
+        "name": "julia-1.9", "display_name": "Julia", "language": "julia"}), 12),
     "j_kernel_death": (L01, lambda: _student(L01, {"wcss_keras": "import os\nos._exit(1)",
                                                    "wcss_numpy": _answer(L01, "wcss_numpy")}), 2),
     "k_2gb_allocation": (L01, lambda: _student(L01, {"wcss_numpy": "import numpy as np\nbig = np.ones(2 * 2**30 // 8)"},
