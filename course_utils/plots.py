@@ -9,15 +9,15 @@ from typing import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import to_rgb
 
 from .validation import check_data, check_int, check_labels, check_proba
 
-__all__ = ["scatter_clusters", "plot_loss", "membership_colors", "plot_memberships", "panel_grid"]
+__all__ = ["scatter_clusters", "plot_loss", "membership_colors", "match_columns", "plot_memberships", "panel_grid"]
 
-# Okabe–Ito, then Paul Tol's wine, teal and indigo: distinguishable for colour-blind viewers and on a
-# washed-out projector; 12 colours, so a 12-node Kohonen chain needs no colour twice.
+# Okabe–Ito: distinguishable for colour-blind viewers and on a washed-out projector.
 PALETTE = np.array(["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9",
-                    "#D55E00", "#F0E442", "#000000", "#999999", "#882255", "#44AA99", "#332288"])
+                    "#D55E00", "#F0E442", "#000000", "#999999", "#882255"])
 
 
 def _ax(ax):
@@ -30,26 +30,12 @@ def scatter_clusters(X, labels=None, *, centers=None, true_centers=None, ax=None
 
     Parameters
     ----------
-    X : array-like of shape (N, 2)
-        The points.
-    labels : array-like of shape (N,), optional
-        Cluster ids; all points black if omitted.
-    centers : array-like of shape (K, 2), optional
-        Learned centres, drawn as large crosses.
-    true_centers : array-like of shape (K, 2), optional
-        The centres the data were drawn around, drawn as red stars.
-    ax : matplotlib.axes.Axes, optional
-        Where to draw (default: a new 6 × 6 figure).
-    title : str, optional
-        The axes' title.
-    s : float
-        Marker size of the points.
-    legend : bool
-        Show a legend of the clusters.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
+    X : array (N, 2)
+    labels : array (N,), optional — cluster ids; all points black if omitted
+    centers : array (K, 2), optional — learned centres, drawn as large white crosses
+    true_centers : array (K, 2), optional — the centres the data were drawn around, hollow
+        vermilion stars drawn on top (a learned centre under a true one stays visible)
+    legend : bool — a legend beside the axes (outside, so it covers no data)
     """
     X = check_data(X)
     if X.shape[1] != 2:
@@ -63,18 +49,23 @@ def scatter_clusters(X, labels=None, *, centers=None, true_centers=None, ax=None
         for i, k in enumerate(np.unique(labels)):
             m = labels == k
             ax.scatter(X[m, 0], X[m, 1], s=s, color=PALETTE[i % len(PALETTE)], label=f"cluster {k}")
-    if true_centers is not None:
-        c = check_data(true_centers, name="true_centers", n_features=2)
-        ax.scatter(c[:, 0], c[:, 1], marker="*", s=400, c="red", edgecolor="black", zorder=5, label="true centre")
     if centers is not None:
         c = check_data(centers, name="centers", n_features=2)
-        ax.scatter(c[:, 0], c[:, 1], marker="X", s=250, c="white", edgecolor="black", linewidth=2,
-                   zorder=6, label="learned centre")
+        ax.scatter(c[:, 0], c[:, 1], marker="X", s=220, c="white", edgecolor="black", linewidth=1.5,
+                   zorder=5, label="learned centre")
+    if true_centers is not None:                  # drawn on top, hollow: a learned centre stays visible
+        c = check_data(true_centers, name="true_centers", n_features=2)
+        ax.scatter(c[:, 0], c[:, 1], marker="*", s=450, facecolors="none", edgecolors="#D55E00", linewidth=2,
+                   zorder=6, label="true centre")
     ax.set_aspect("equal", adjustable="datalim")
+    if not ax.get_xlabel():
+        ax.set_xlabel("x₁")
+    if not ax.get_ylabel():
+        ax.set_ylabel("x₂")
     if title:
         ax.set_title(title)
     if legend and (labels is not None or centers is not None or true_centers is not None):
-        ax.legend(loc="best", framealpha=0.8)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), framealpha=0.9, fontsize=10)   # beside the data
     return ax
 
 
@@ -84,28 +75,6 @@ def plot_loss(history, *, ax=None, title: str = "Target function during training
 
     ``every``: how many steps each recorded value stands for (the x-axis counts steps), e.g. 10
     when every Keras epoch ran the full batch 10 times.
-
-    Parameters
-    ----------
-    history : keras.callbacks.History, dict or sequence of float
-        The recorded losses (a dict needs a ``"loss"`` entry).
-    ax : matplotlib.axes.Axes, optional
-        Where to draw (default: a new 6 × 6 figure).
-    title : str
-        The axes' title.
-    log : bool
-        Logarithmic y-axis.
-    label : str, optional
-        Legend entry of the curve.
-    every : int
-        How many steps each recorded value stands for (the x-axis counts steps), e.g. 10 when every
-        Keras epoch ran the full batch 10 times.
-    xlabel : str
-        Label of the x-axis.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
     """
     check_int(every, "every", minimum=1)
     if hasattr(history, "history"):
@@ -127,50 +96,47 @@ def plot_loss(history, *, ax=None, title: str = "Target function during training
 
 
 def membership_colors(P) -> np.ndarray:
-    """Map soft memberships (N, K≤3) to RGB colours: pure red/green/blue = certain, mixtures = unsure.
+    """Map soft memberships (N, K) to colours: a point sure of cluster k gets ``PALETTE[k]``.
 
-    With K = 2 the third channel is 0; a point with p = (0.5, 0.5) is olive, between red and green.
-
-    Parameters
-    ----------
-    P : array-like of shape (N, K), K <= 3
-        Soft memberships (rows on the simplex).
-
-    Returns
-    -------
-    ndarray of shape (N, 3)
-        RGB colours in [0, 1].
+    The colour is the membership-weighted mix of the Okabe–Ito colours ``Σ_k p_nk PALETTE[k]`` (in
+    RGB), so a sure point shows its cluster's colour-blind-safe colour and an unsure one a muddy
+    mix of the candidates (p = (½, ½) lies halfway between blue and orange). Column k always gets
+    colour k: use :func:`match_columns` first to give the same cluster the same colour in every panel.
     """
     P = check_proba(P)
-    if P.shape[1] > 3:
-        raise ValueError(f"membership_colors shows at most 3 clusters as RGB; P has {P.shape[1]} columns.")
-    rgb = np.zeros((P.shape[0], 3))
-    rgb[:, :P.shape[1]] = np.clip(P, 0.0, 1.0)
-    return rgb
+    if P.shape[1] > len(PALETTE):
+        raise ValueError(f"membership_colors has {len(PALETTE)} colours; P has {P.shape[1]} columns.")
+    rgb = np.array([to_rgb(c) for c in PALETTE[:P.shape[1]]])
+    return np.clip(np.clip(P, 0.0, 1.0) @ rgb, 0.0, 1.0)
 
 
-def plot_memberships(X, P, *, ax=None, title: str | None = None, s: float = 18):
-    """Scatter 2-D points coloured by their membership probabilities (see :func:`membership_colors`).
+def match_columns(P, reference) -> np.ndarray:
+    """Reorder the columns of memberships ``P`` (N, K) so that cluster k overlaps ``reference == k`` most.
 
-    Parameters
-    ----------
-    X : array-like of shape (N, 2)
-        The points.
-    P : array-like of shape (N, K), K <= 3
-        Their soft memberships.
-    ax : matplotlib.axes.Axes, optional
-        Where to draw (default: a new 6 × 6 figure).
-    title : str, optional
-        The axes' title.
-    s : float
-        Marker size of the points.
+    Cluster numbers of a trained network are arbitrary (another seed or ``A`` may call the same
+    blob 0 or 2); matching every panel to one reference labelling (Hungarian assignment on the
+    overlap counts) keeps each blob's colour the same across panels. For display only.
+    """
+    from scipy.optimize import linear_sum_assignment
 
-    Returns
-    -------
-    matplotlib.axes.Axes
+    P = check_proba(P)
+    ref = check_labels(reference, P.shape[0])
+    k = P.shape[1]
+    overlap = np.zeros((k, max(k, int(ref.max()) + 1)))
+    np.add.at(overlap, (P.argmax(axis=1), ref), 1.0)     # overlap[i, j]: points of column i with ref j
+    rows, cols = linear_sum_assignment(-overlap)
+    order = rows[np.argsort(cols)]
+    return P[:, order]
+
+
+def plot_memberships(X, P, *, ax=None, title: str | None = None, s: float = 18, reference=None):
+    """Scatter 2-D points coloured by their memberships (see :func:`membership_colors`).
+
+    ``reference`` (labels, optional): reorder the columns first with :func:`match_columns`, so
+    that the same group of points keeps the same colour in every panel.
     """
     X = check_data(X, n_features=2)
-    rgb = membership_colors(P)
+    rgb = membership_colors(P if reference is None else match_columns(P, reference))
     if rgb.shape[0] != X.shape[0]:
         raise ValueError(f"P has {rgb.shape[0]} rows but X has {X.shape[0]}; give one row of memberships per point.")
     ax = _ax(ax)
@@ -183,17 +149,6 @@ def plot_memberships(X, P, *, ax=None, title: str | None = None, s: float = 18):
 
 def panel_grid(n_panels: int, *, ncols: int = 3, size: float = 4.0, titles: Sequence[str] | None = None):
     """A figure with ``n_panels`` square axes in rows of ``ncols`` (unused cells hidden).
-
-    Parameters
-    ----------
-    n_panels : int
-        Number of axes needed.
-    ncols : int
-        Axes per row.
-    size : float
-        Width and height of one axes, in inches.
-    titles : sequence of str, optional
-        A title for each axes.
 
     Returns
     -------

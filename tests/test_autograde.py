@@ -59,20 +59,20 @@ def pairwise_sq(X):
 
 # student -> (notebook name, notebook or raw text, expected points or None = check separately)
 CLASS = {
-    "a_correct": (L01, lambda: _student(L01, all_correct=True), 9),
+    "a_correct": (L01, lambda: _student(L01, all_correct=True), 12),
     "b_blank": (L01, lambda: _student(L01), 0),
     "d_syntax_error": (L01, lambda: _student(L01, {"wcss_numpy": "def wcss_numpy(X, C):\n    return (("},
-                                             all_correct=True), 7),
-    "e_endless_loop": (L01, lambda: _student(L01, {"wcss_keras": "while True:\n    pass"}, all_correct=True), 7),
+                                             all_correct=True), 10),
+    "e_endless_loop": (L01, lambda: _student(L01, {"wcss_keras": "while True:\n    pass"}, all_correct=True), 10),
     # the input transformer blanks the student's own later cells in their sandbox, as it would in
     # their notebook: the correct loss after it is never defined; nothing reaches the tests
     "f_monkeypatch": (L01, lambda: _student(L01, {"wcss_numpy": MONKEY,
                                                   "nearest_centre_loss": _answer(L01, "nearest_centre_loss")}), 0),
     "g_reads_solutions": (L01, lambda: _student(L01, {"wcss_numpy": READER + _answer(L01, "wcss_numpy")}), 0),
     "h_huge_output": (L01, lambda: _student(L01, {"wcss_numpy": "for i in range(200_000):\n    print(i)\n"
-                                                  + _answer(L01, "wcss_numpy")}, all_correct=True), 9),
+                                                  + _answer(L01, "wcss_numpy")}, all_correct=True), 12),
     "i_wrong_kernel": (L01, lambda: _student(L01, all_correct=True, kernelspec={
-        "name": "julia-1.9", "display_name": "Julia", "language": "julia"}), 9),
+        "name": "julia-1.9", "display_name": "Julia", "language": "julia"}), 12),
     "j_kernel_death": (L01, lambda: _student(L01, {"wcss_keras": "import os\nos._exit(1)",
                                                    "wcss_numpy": _answer(L01, "wcss_numpy")}), 2),
     "k_2gb_allocation": (L01, lambda: _student(L01, {"wcss_numpy": "import numpy as np\nbig = np.ones(2 * 2**30 // 8)"},
@@ -101,7 +101,7 @@ def graded(tmp_path_factory):
     nbformat.write(tampered, subs / "c_tampered_tests" / L01)
     (subs / "o_misnamed").mkdir()
     nbformat.write(_student(L01, all_correct=True), subs / "o_misnamed" / "homework.ipynb")
-    out = subs.parent / "grades.csv"
+    out = tmp_path_factory.mktemp("grades") / "grades.csv"
     limits = autograde.Limits(cell_timeout=60, notebook_timeout=400, memory_mb=1800)
     t0 = time.monotonic()
     rows = autograde.grade_folder(subs, solutions=ROOT / "solutions", out=out, limits=limits, jobs=2,

@@ -93,5 +93,12 @@ def test_own_work_catches_a_forbidden_call_however_it_is_reached():
     for cheat in (via_module, via_alias):
         with pytest.raises(AssertionError, match="computes the result for you"):
             own_work(cheat, X, labels, forbidden=forbidden)
+    from course_utils.targets.models import SharpSoftmax
+
+    def via_class(z):
+        return SharpSoftmax(2.0)(z)
+
+    with pytest.raises(AssertionError, match="SharpSoftmax"):
+        own_work(via_class, np.ones((2, 3), "float32"), forbidden=["course_utils.targets.models:SharpSoftmax"])
     with pytest.raises(ValueError, match="not a Python function"):
         own_work(honest, X, labels, forbidden=["numpy:pi"])

@@ -27,15 +27,30 @@ def test_scatter_draws_one_collection_per_cluster_plus_centres():
     X, y, c = data.blobs()
     ax = plots.scatter_clusters(X, y, centers=c + 0.1, true_centers=c)
     assert len(ax.collections) == 3 + 2
-    offsets = ax.collections[3].get_offsets()
-    assert np.allclose(offsets, c)
+    learned, true = ax.collections[3], ax.collections[4]
+    assert np.allclose(learned.get_offsets(), c + 0.1) and np.allclose(true.get_offsets(), c)
+    assert true.get_zorder() > learned.get_zorder()          # true centres are not hidden under learned ones
+    assert ax.get_xlabel() and ax.get_ylabel()
+    legend = ax.get_legend()
+    assert legend is not None and legend.get_bbox_to_anchor().x0 > ax.get_window_extent().x1 - 1  # beside the data
 
 
-def test_membership_colors_are_the_probabilities():
-    P = np.array([[1.0, 0.0], [0.5, 0.5]])
-    assert np.allclose(plots.membership_colors(P), [[1, 0, 0], [0.5, 0.5, 0]])
-    with pytest.raises(ValueError, match="at most 3"):
-        plots.membership_colors(np.full((2, 4), 0.25))
+def test_membership_colors_mix_the_colour_blind_safe_palette():
+    from matplotlib.colors import to_rgb
+
+    blue, orange = np.array(to_rgb("#0072B2")), np.array(to_rgb("#E69F00"))   # Okabe-Ito 1 and 2
+    P = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]])
+    assert np.allclose(plots.membership_colors(P), [blue, orange, (blue + orange) / 2])
+    with pytest.raises(ValueError, match="colours"):
+        plots.membership_colors(np.full((2, 11), 1 / 11))
+
+
+def test_match_columns_gives_the_same_group_the_same_column():
+    ref = np.repeat([0, 1, 2], 4)
+    P = np.eye(3)[np.repeat([2, 0, 1], 4)]            # the same groups, numbered differently
+    assert np.array_equal(plots.match_columns(P, ref).argmax(1), ref)
+    soft = 0.7 * P + 0.1                              # rows still sum to 1
+    assert np.allclose(plots.match_columns(soft, ref), 0.7 * np.eye(3)[ref] + 0.1)
 
 
 def test_loss_and_grid():

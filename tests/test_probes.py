@@ -32,7 +32,7 @@ class AlwaysEqual:
 
 
 def test_objects_with_methods_do_not_cross():
-    for bad in (AlwaysEqual(), np.array([AlwaysEqual()], dtype=object), {1: 2}, lambda: 1):
+    for bad in (AlwaysEqual(), np.array([AlwaysEqual()], dtype=object), {(1, lambda: 1): 2}, lambda: 1):
         with pytest.raises(TypeError):
             probes.encode(bad)
     # sandbox side an unencodable object stays there and only a reference crosses
@@ -79,3 +79,17 @@ def test_sandbox_arguments_are_checked():
     for src in sources:  # never the course folder itself, its masters or anything that holds them
         assert not str(root).startswith(src.rstrip("/") + "/") and src != str(root)
         assert not src.startswith(str(root / "solutions"))
+
+
+def test_sets_and_mappings_with_plain_keys_cross_the_boundary():
+    import json
+
+    from course_utils.instructor import probes
+
+    value = {frozenset({0, 1, 2}): 0.75, (1, 2): [1, 2], 3: {"a": frozenset({"x"})}}
+    back = probes.decode(json.loads(json.dumps(probes.encode(value))))
+    assert back == value and type(next(iter(back))) is frozenset
+    for bad in ({"items": [[{"nd": "float64", "shape": [1], "b64": "AAAAAAAA8D8="}, 1]]},   # an array as a key
+                {"frozenset": [[1, 2]]}):                                                   # a list in a set
+        with pytest.raises(probes.ProtocolError):
+            probes.decode(bad)

@@ -93,8 +93,8 @@ def batch(tmp_path_factory):
     for student, nb in nbs.items():
         (subs / student).mkdir()
         nbformat.write(nb, subs / student / L06)
-    out = subs.parent / "grades.csv"
-    parts = subs.parent / "grades.csv.parts"
+    out = tmp_path_factory.mktemp("grades") / "grades.csv"
+    parts = out.parent / "grades.csv.parts"
     parts.mkdir()
     # a forged part, as a student who knew the old (unkeyed) scheme would write it
     forged = [{"student": "rebind_names", "notebook": L06, "task": t, "points": 9.0, "max_points": 9.0,

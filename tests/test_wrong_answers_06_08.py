@@ -204,7 +204,8 @@ def graded(tmp_path_factory):
         (subs / student).mkdir()
         nbformat.write(_student(name, answers), subs / student / name)
     limits = autograde.Limits(cell_timeout=120, notebook_timeout=500, memory_mb=2500)
-    rows = autograde.grade_folder(subs, out=subs.parent / "grades.csv", limits=limits, jobs=2)
+    out = tmp_path_factory.mktemp("wrong_answers_out") / "grades.csv"
+    rows = autograde.grade_folder(subs, out=out, limits=limits, jobs=2)
     return {(r.student, r.task): r for r in rows}
 
 

@@ -98,6 +98,11 @@ def encode(x, *, refs=None, known=None, depth: int = 0):
         return items if type(x) is list else {"tuple": items}
     if type(x) is dict and all(isinstance(k, str) for k in x):
         return {"dict": [[k, encode(v, refs=refs, known=known, depth=depth + 1)] for k, v in x.items()]}
+    if type(x) is dict:                         # other keys: numbers, tuples, frozensets of those
+        return {"items": [[encode(k, depth=depth + 1), encode(v, refs=refs, known=known, depth=depth + 1)]
+                          for k, v in x.items()]}
+    if type(x) in (set, frozenset):
+        return {type(x).__name__: [encode(v, depth=depth + 1) for v in x]}
     if dataclasses.is_dataclass(x) and not isinstance(x, type):
         fields = {f.name: encode(getattr(x, f.name), refs=refs, known=known, depth=depth + 1)
                   for f in dataclasses.fields(x)}
@@ -154,6 +159,19 @@ def decode(obj, *, tensor=None, resolve=None, depth: int = 0, budget: list | Non
     if keys == {"dict"} and type(obj["dict"]) is list:
         return {_key(k): decode(v, tensor=tensor, resolve=resolve, depth=depth + 1, budget=budget)
                 for k, v in _pairs(obj["dict"])}
+    if keys == {"items"} and type(obj["items"]) is list:
+        out = {}
+        for k, v in _pairs(obj["items"]):
+            key = decode(k, depth=depth + 1, budget=budget)
+            if not _hashable_plain(key):
+                raise ProtocolError("mapping keys must be numbers, strings, tuples or frozensets")
+            out[key] = decode(v, tensor=tensor, resolve=resolve, depth=depth + 1, budget=budget)
+        return out
+    if keys in ({"set"}, {"frozenset"}) and type(obj[next(iter(keys))]) is list:
+        items = [decode(v, depth=depth + 1, budget=budget) for v in obj[next(iter(keys))]]
+        if not all(_hashable_plain(v) for v in items):
+            raise ProtocolError("set items must be numbers, strings, tuples or frozensets")
+        return set(items) if keys == {"set"} else frozenset(items)
     if keys == {"record", "fields"} and type(obj["record"]) is str and type(obj["fields"]) is list:
         fields = {_key(k): decode(v, tensor=tensor, resolve=resolve, depth=depth + 1, budget=budget)
                   for k, v in _pairs(obj["fields"])}
@@ -165,6 +183,12 @@ def decode(obj, *, tensor=None, resolve=None, depth: int = 0, budget: list | Non
         arr = _array(obj[tag], obj["shape"], obj["b64"])
         return tensor(arr) if tag == "tensor" and tensor else arr
     raise ProtocolError(f"unexpected object with keys {sorted(keys)[:5]}")
+
+
+def _hashable_plain(v) -> bool:
+    if v is None or type(v) in (bool, int, float, str):
+        return True
+    return type(v) in (tuple, frozenset) and all(_hashable_plain(x) for x in v)
 
 
 def _pairs(items):

@@ -17,7 +17,50 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["score_target", "total_points", "TargetScore", "own_work"]
+__all__ = ["score_target", "total_points", "TargetScore", "own_work", "value_and_gradient"]
+
+
+def value_and_gradient(fn: Callable, *args, wrt: int = 0, weights=None, compiled: bool = False):
+    """``fn(*args)`` and the gradient of ``sum(weights * fn(*args))`` with respect to ``args[wrt]``.
+
+    A task that asks for a differentiable ``keras.ops`` function is graded by its gradient, not by
+    its source text: NumPy inside gives no gradient (``None``). Under the grader this runs where
+    the student's function runs (the sandbox), and only the two arrays come back.
+
+    Parameters
+    ----------
+    fn : callable
+        The function to differentiate (TensorFlow backend).
+    *args
+        Its arguments; ``args[wrt]`` is watched.
+    wrt : int
+        Which argument to differentiate with respect to.
+    weights : array-like, optional
+        Weights of the output in the scalar that is differentiated (default: all ones).
+    compiled : bool
+        Run inside ``tf.function``, as a training step does.
+
+    Returns
+    -------
+    value : ndarray
+        ``fn(*args)``.
+    gradient : ndarray or None
+        None when no gradient reaches ``args[wrt]``.
+    """
+    import tensorflow as tf
+
+    wrt = int(wrt)
+    x = tf.convert_to_tensor(args[wrt])
+
+    def run(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            out = tf.convert_to_tensor(fn(*args[:wrt], x, *args[wrt + 1:]))
+            total = tf.reduce_sum(out if weights is None else out * tf.cast(weights, out.dtype))
+        return out, tape.gradient(total, x)
+
+    out, grad = (tf.function(run) if compiled else run)(x)
+    return np.asarray(out), (None if grad is None else np.asarray(grad))
 
 
 def own_work(fn: Callable, *args, forbidden: Sequence[str] = (), **kwargs):
@@ -40,7 +83,8 @@ def own_work(fn: Callable, *args, forbidden: Sequence[str] = (), **kwargs):
         Its keyword arguments.
     forbidden : sequence of str
         ``"module:qualname"`` of each function the answer must not call, e.g.
-        ``"sklearn.cluster:KMeans.fit"`` or ``"course_utils.metrics:sums_of_squares"``.
+        ``"sklearn.cluster:KMeans.fit"`` or ``"course_utils.metrics:sums_of_squares"``; a class
+        stands for all of its own methods (``"course_utils.targets.models:SharpSoftmax"``).
 
     Returns
     -------
@@ -58,10 +102,13 @@ def own_work(fn: Callable, *args, forbidden: Sequence[str] = (), **kwargs):
         obj = importlib.import_module(module)
         for part in qualname.split("."):
             obj = getattr(obj, part)
-        code = getattr(inspect.unwrap(obj), "__code__", None)
-        if code is None:
-            raise ValueError(f"{spec!r} is not a Python function (give 'module:qualname' of one).")
-        codes[code] = qualname
+        if inspect.isclass(obj):                       # a class: any of its own methods
+            found = [f.__code__ for f in vars(obj).values() if inspect.isfunction(f)]
+        else:
+            found = [getattr(inspect.unwrap(obj), "__code__", None)]
+        if not found or None in found:
+            raise ValueError(f"{spec!r} is not a Python function or class (give 'module:qualname' of one).")
+        codes.update(dict.fromkeys(found, qualname))
     hits: list[str] = []
 
     def watch(frame, event, arg):

@@ -17,7 +17,7 @@ the seconds).
 Objectives (see :data:`DEFAULTS` for every option and its default):
 
 =============  ===============================================================================
-``centroid``   lecture 02: network emits K centres, loss = mean squared distance to the nearest
+``centroid``   lecture 02: network emits K centres (k-means++ starts, 4 restarts), loss = mean sq. distance
 ``proximity``  lecture 03/04: ``−Σ_k p_kᵀ M p_k / Σ_n p_nk`` with a rational nearness matrix
 ``ncut``       soft normalised cut on a shared-neighbour kNN graph + balance term, trained for
                ``oversegment · K`` segments, then merged into K clusters by the same target
@@ -58,7 +58,7 @@ _GRAPH = dict(n_neighbors="auto", weights="snn", fourier=1.0)
 
 #: Every objective's options and their defaults; ``cluster(..., **options)`` overrides them.
 DEFAULTS: dict[str, dict[str, Any]] = {
-    "centroid": {**_NET, "hidden": 30, "epochs": 300, "learning_rate": 0.01},
+    "centroid": {**_NET, "hidden": 30, "epochs": 300, "learning_rate": 0.01, "n_restarts": 4, "init": "k-means++"},
     "proximity": {**_NET, "hidden": (20, 20, 20), "sharpness": 3.0, "epochs": 300,
                   "kernel": "rational", "a": 0.1, "n_neighbors": None},
     "ncut": {**_NET, **_GRAPH, "n_restarts": 4, "sharpness": 1.0, "balance": 1.0, "oversegment": 4},
@@ -222,9 +222,13 @@ def make_loss(objective, X: np.ndarray, Xs: np.ndarray, k: int, opts: dict) -> t
         ``build(seed) -> keras.Model``.
     """
     dim = X.shape[1]
-    if objective == "centroid":
-        return (L.centroid_loss(X, k),
-                lambda s: centroid_network(dim, k, opts["hidden"], seed=s))
+    if objective == "centroid":                      # init: k-means++ seeds (no centre starts dead) or random
+        from sklearn.cluster import kmeans_plusplus
+
+        if opts["init"] not in ("k-means++", "random"):
+            raise ValueError(f"init must be 'k-means++' or 'random', got {opts['init']!r}.")
+        c0 = (lambda s: None) if opts["init"] == "random" else (lambda s: kmeans_plusplus(X, k, random_state=s)[0])
+        return L.centroid_loss(X, k), lambda s: centroid_network(dim, k, opts["hidden"], seed=s, init_centers=c0(s))
     ff = opts.get("fourier", 0.0)
     assign = (lambda s: _with_fourier(lambda d, s2: assignment_network(d, k, opts["hidden"], opts["sharpness"],
                                                                        seed=s2), dim, ff, s))

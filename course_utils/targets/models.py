@@ -74,7 +74,7 @@ def _init(seed: int | None, i: int):
 
 
 def centroid_network(dim: int, n_clusters: int, hidden: int | Sequence[int] = 30, *,
-                     activation: str = "relu", seed: int | None = None) -> keras.Model:
+                     activation: str = "relu", seed: int | None = None, init_centers=None) -> keras.Model:
     """Lecture 02's network: ``Dense(hidden, relu) → Dense(dim·n_clusters)`` (linear).
 
     Train it with :func:`course_utils.targets.losses.centroid_loss`; read the centres with
@@ -87,15 +87,26 @@ def centroid_network(dim: int, n_clusters: int, hidden: int | Sequence[int] = 30
     hidden : int or sequence of int — hidden layer sizes (lecture: 30)
     activation : str — activation of the hidden layers
     seed : int, optional — seeds the initial weights (same seed, same network)
+    init_centers : array (n_clusters, dim), optional — start from these centres (e.g. k-means++
+        seeds): the output layer's bias holds them and its kernel starts at zero, so the untrained
+        network emits exactly these centres for every point. None: a random start.
     """
     dim = _check_dim(dim)
     k = check_n_clusters(n_clusters)
     units = _check_units(hidden)
+    if init_centers is not None:
+        import numpy as np
+
+        init_centers = np.asarray(init_centers, dtype=np.float64)
+        if init_centers.shape != (k, dim) or not np.all(np.isfinite(init_centers)):
+            raise ValueError(f"init_centers must be a finite ({k}, {dim}) array (one centre per cluster), "
+                             f"got shape {init_centers.shape}.")
     layers = [keras.Input((dim,))]
     layers += [keras.layers.Dense(u, activation=activation, kernel_initializer=_init(seed, i))
                for i, u in enumerate(units)]
-    layers.append(keras.layers.Dense(dim * k, activation=None, kernel_initializer=_init(seed, len(units)),
-                                     name="centres"))
+    out_init = dict(kernel_initializer=_init(seed, len(units))) if init_centers is None else dict(
+        kernel_initializer="zeros", bias_initializer=keras.initializers.Constant(init_centers.ravel().tolist()))
+    layers.append(keras.layers.Dense(dim * k, activation=None, name="centres", **out_init))
     return keras.Sequential(layers, name="centroid_network")
 
 

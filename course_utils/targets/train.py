@@ -29,10 +29,9 @@ from keras import ops
 
 from ..metrics import inertia  # noqa: F401 (re-exported: lecture 02 calls train.inertia)
 from ..validation import check_data, check_int, check_n_clusters
+from ._batches import _shuffled_batches
 
-__all__ = ["fit_clustering", "predict_memberships", "predict_centers",
-           "predict_labels", "inertia", "LossTrace"]
-
+__all__ = ["fit_clustering", "predict_memberships", "predict_centers", "predict_labels", "inertia", "LossTrace"]
 
 def _quiet() -> bool:
     """True under pytest / nbval or when COURSE_UTILS_QUIET is set: no bars, no live plots."""
@@ -182,7 +181,8 @@ def fit_clustering(model: keras.Model, X, loss: Callable, *, epochs: int = 300,
                    steps_per_execution: int = 50, snapshots: Sequence[int] = (),
                    callbacks: Sequence[keras.callbacks.Callback] = (), progress: bool = False,
                    live_plot: bool = False, record_steps: bool = True,
-                   recompile: bool = True, jit_compile: bool = False) -> keras.callbacks.History:
+                   shuffle: bool | int = False, recompile: bool = True,
+                   jit_compile: bool = False) -> keras.callbacks.History:
     """Compile ``model`` with the target function ``loss`` and train it on the full batch ``X``.
 
     One *epoch* is one gradient step on all of ``X`` (as in the lectures). The model is
@@ -233,6 +233,11 @@ def fit_clustering(model: keras.Model, X, loss: Callable, *, epochs: int = 300,
     jit_compile : bool
         Compile the train step with XLA (faster for small dense graphs; see
         :mod:`course_utils.targets.reuse`).
+    shuffle : bool or int
+        False (default), True or an int seed — **for showing the lectures' mistake only**: every
+        step sees the rows of ``X`` in a fresh random order, as ``model.fit(X, y, batch_size=N,
+        shuffle=True)`` feeds them (Keras' default). A nearness loss then pairs row n with point
+        π(n); the recorded loss is the one computed on the shuffled batch.
 
     Returns
     -------
@@ -282,13 +287,17 @@ def fit_clustering(model: keras.Model, X, loss: Callable, *, epochs: int = 300,
 
     X32 = X.astype(np.float32)
     y0 = np.zeros((n, 1), dtype=np.float32)            # the dummy targets
-    if keras.backend.backend() == "tensorflow":
+    if not isinstance(shuffle, (bool, int, np.integer)) or (not isinstance(shuffle, bool) and shuffle < 0):
+        raise ValueError(f"shuffle must be False, True or a non-negative int seed, got {shuffle!r}.")
+    if shuffle is not False:
+        fit_kw = _shuffled_batches(X32, y0, epochs, None if shuffle is True else int(shuffle), block)
+    elif keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
         data = tf.data.Dataset.from_tensors((X32, y0)).repeat()
         fit_kw = dict(x=data, steps_per_epoch=block)
     else:  # the full batch tiled `block` times, never shuffled
-        fit_kw = dict(x=np.tile(X32, (block, 1)), y=np.tile(y0, (block, 1)), batch_size=n, shuffle=False)
+        fit_kw = dict(x=np.tile(X32, (block, 1)), y=np.tile(y0, (block, 1)), batch_size=n)
 
     show = not _quiet() and _in_notebook()
     bookkeeping = _Blocks(X32, trace, block, epochs, snapshots, progress and show, live_plot and show
