@@ -30,12 +30,27 @@ def scatter_clusters(X, labels=None, *, centers=None, true_centers=None, ax=None
 
     Parameters
     ----------
-    X : array (N, 2)
-    labels : array (N,), optional — cluster ids; all points black if omitted
-    centers : array (K, 2), optional — learned centres, drawn as large white crosses
-    true_centers : array (K, 2), optional — the centres the data were drawn around, hollow
-        vermilion stars drawn on top (a learned centre under a true one stays visible)
-    legend : bool — a legend beside the axes (outside, so it covers no data)
+    X : array-like of shape (N, 2)
+        The points.
+    labels : array-like of shape (N,), optional
+        Cluster ids; all points black if omitted.
+    centers : array-like of shape (K, 2), optional
+        Learned centres, drawn as large white crosses.
+    true_centers : array-like of shape (K, 2), optional
+        The centres the data were drawn around: hollow vermilion stars drawn on top (a learned
+        centre under a true one stays visible).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (default: a new figure).
+    title : str, optional
+        The axes' title.
+    s : float
+        Marker size of the points.
+    legend : bool
+        A legend beside the axes (outside, so it covers no data).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
     """
     X = check_data(X)
     if X.shape[1] != 2:
@@ -73,8 +88,27 @@ def plot_loss(history, *, ax=None, title: str = "Target function during training
               label: str | None = None, every: int = 1, xlabel: str = "epoch"):
     """Plot a loss curve from a Keras ``History``, a dict with ``"loss"``, or a sequence of numbers.
 
-    ``every``: how many steps each recorded value stands for (the x-axis counts steps), e.g. 10
-    when every Keras epoch ran the full batch 10 times.
+    Parameters
+    ----------
+    history : keras.callbacks.History, dict or sequence of float
+        The loss values, one per recorded step.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (default: a new figure).
+    title : str
+        The axes' title.
+    log : bool
+        A logarithmic loss axis (symmetric-log when a value is <= 0).
+    label : str, optional
+        The curve's name in a legend.
+    every : int
+        How many steps each recorded value stands for (the x-axis counts steps), e.g. 10 when
+        every Keras epoch ran the full batch 10 times.
+    xlabel : str
+        The x-axis label.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
     """
     check_int(every, "every", minimum=1)
     if hasattr(history, "history"):
@@ -102,6 +136,16 @@ def membership_colors(P) -> np.ndarray:
     RGB), so a sure point shows its cluster's colour-blind-safe colour and an unsure one a muddy
     mix of the candidates (p = (½, ½) lies halfway between blue and orange). Column k always gets
     colour k: use :func:`match_columns` first to give the same cluster the same colour in every panel.
+
+    Parameters
+    ----------
+    P : array-like of shape (N, K)
+        Soft memberships (rows on the simplex), K at most the palette's size.
+
+    Returns
+    -------
+    ndarray of shape (N, 3)
+        RGB colours in [0, 1].
     """
     P = check_proba(P)
     if P.shape[1] > len(PALETTE):
@@ -116,6 +160,18 @@ def match_columns(P, reference) -> np.ndarray:
     Cluster numbers of a trained network are arbitrary (another seed or ``A`` may call the same
     blob 0 or 2); matching every panel to one reference labelling (Hungarian assignment on the
     overlap counts) keeps each blob's colour the same across panels. For display only.
+
+    Parameters
+    ----------
+    P : array-like of shape (N, K)
+        Soft memberships.
+    reference : array-like of shape (N,)
+        The labelling to match (e.g. the true blobs, or another panel's argmax).
+
+    Returns
+    -------
+    ndarray of shape (N, K)
+        ``P`` with its columns reordered.
     """
     from scipy.optimize import linear_sum_assignment
 
@@ -132,8 +188,25 @@ def match_columns(P, reference) -> np.ndarray:
 def plot_memberships(X, P, *, ax=None, title: str | None = None, s: float = 18, reference=None):
     """Scatter 2-D points coloured by their memberships (see :func:`membership_colors`).
 
-    ``reference`` (labels, optional): reorder the columns first with :func:`match_columns`, so
-    that the same group of points keeps the same colour in every panel.
+    Parameters
+    ----------
+    X : array-like of shape (N, 2)
+        The points.
+    P : array-like of shape (N, K)
+        Their soft memberships.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (default: a new figure).
+    title : str, optional
+        The axes' title.
+    s : float
+        Marker size of the points.
+    reference : array-like of shape (N,), optional
+        Reorder the columns first with :func:`match_columns`, so that the same group of points
+        keeps the same colour in every panel.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
     """
     X = check_data(X, n_features=2)
     rgb = membership_colors(P if reference is None else match_columns(P, reference))
@@ -149,6 +222,17 @@ def plot_memberships(X, P, *, ax=None, title: str | None = None, s: float = 18, 
 
 def panel_grid(n_panels: int, *, ncols: int = 3, size: float = 4.0, titles: Sequence[str] | None = None):
     """A figure with ``n_panels`` square axes in rows of ``ncols`` (unused cells hidden).
+
+    Parameters
+    ----------
+    n_panels : int
+        How many axes.
+    ncols : int
+        Axes per row.
+    size : float
+        Width and height of each panel, in inches.
+    titles : sequence of str, optional
+        One title per panel.
 
     Returns
     -------
