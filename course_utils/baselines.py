@@ -11,7 +11,8 @@ them by something plain and keep the rest:
   ``SpectralClustering(affinity="precomputed")`` can be given exactly the same graph
   (compare methods, not graphs);
 * :func:`mixed_fraction` — the share of points lying in segments that hold points of two true
-  classes: no merge can undo such a segment;
+  classes; :func:`unmergeable_fraction` — the least share of points that *any* grouping of the
+  segments must put in the wrong cluster (no merge can undo a mixed segment);
 * :func:`match_labels` — renumber a labelling to agree best with a reference, so that one class
   has one colour in every panel of a figure.
 """
@@ -22,7 +23,8 @@ from scipy import sparse as sp
 
 from .validation import check_data, check_labels, check_n_clusters
 
-__all__ = ["auto_neighbors", "course_graph", "kmeans_merge", "mixed_fraction", "match_labels"]
+__all__ = ["auto_neighbors", "course_graph", "kmeans_merge", "mixed_fraction", "unmergeable_fraction",
+           "match_labels"]
 
 
 def auto_neighbors(n_samples: int) -> int:
@@ -117,6 +119,25 @@ def mixed_fraction(y, segments, W=None) -> float:
         if np.unique(members).size > 1:
             mixed += members.size
     return mixed / y.shape[0]
+
+
+def unmergeable_fraction(y, segments, W=None) -> float:
+    """The least share of points that any grouping of the segments into clusters misplaces.
+
+    Every segment (with ``W``: every connected piece of a segment, as the merge uses) goes to one
+    cluster as a whole, so at best its majority class is right and the rest wrong: the result is
+    ``Σ_pieces (size − largest class count) / N``, a lower bound on the error of any merge.
+    """
+    y = check_labels(y)
+    seg = check_labels(segments, n_samples=y.shape[0])
+    if W is not None:
+        from .segments import split_components
+
+        seg = split_components(W, seg)
+    wrong = 0
+    for s in np.unique(seg):
+        wrong += int((seg == s).sum() - np.bincount(np.unique(y, return_inverse=True)[1][seg == s]).max())
+    return wrong / y.shape[0]
 
 
 def match_labels(reference, labels) -> np.ndarray:

@@ -45,6 +45,9 @@ def test_mixed_fraction_by_hand():
     assert baselines.mixed_fraction(y, seg) == 0.75
     W = sp.csr_matrix(np.array([[0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0]], float))
     assert baselines.mixed_fraction(y, seg, W) == 0.0       # no edge joins point 2 to points 0, 1
+    assert baselines.unmergeable_fraction(y, seg) == 0.25   # one of the 3 points of segment 0 is misplaced
+    assert baselines.unmergeable_fraction(y, seg, W) == 0.0
+    assert baselines.unmergeable_fraction(np.array([0, 1, 2, 0]), np.zeros(4, int)) == 0.5
 
 
 def test_match_labels_renames_only():
