@@ -104,6 +104,7 @@ def _symbolic_caller(fn: Callable, W, n_clusters: int):
         return (tf.constant(idx[key]), tf.constant(coo.data[key].astype(np.float32)), tf.constant(deg))
 
     cached = {None: parts(None)}
+    _quiet_retracing_warning()
 
     @tf.function(autograph=False, reduce_retracing=True)
     def run(P, X, idx, vals, deg):
@@ -177,6 +178,22 @@ def check_target(loss: _TargetLoss) -> str:
                 f"a target function must depend only on P and the graph, not on a fixed list of labels "
                 f"or values per row.")
     return ""
+
+
+class _NoRetracingNote:
+    """Drops TensorFlow's "triggered tf.function retracing" note: every graded target gets its own
+    small ``tf.function`` (one per data set), which is intended, not a performance bug to report."""
+
+    def filter(self, record) -> bool:
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+def _quiet_retracing_warning() -> None:
+    import logging
+
+    log = logging.getLogger("tensorflow")
+    if not any(isinstance(f, _NoRetracingNote) for f in log.filters):
+        log.addFilter(_NoRetracingNote())
 
 
 def _call(loss, P, order=None):
