@@ -8,6 +8,8 @@
 2. ``--seeds``: the quality table of lecture 05 — ARI of the spectral, ncut and iic objectives and
    of k-means on blobs(500, box=15), moons (noise 0.1), circles (0.1, 0.2) and (0.05, 0.5) and
    the anisotropic blobs, for seeds 0–4 (data and network seed alike), with the seconds per call.
+   Beside them: the baseline "k-means into 4K segments, then the same merge on the same graph"
+   (``km-merge``) and scikit-learn's SpectralClustering given the course's graph (``sk-same-graph``).
 3. ``--large``: N = 10 000 moons for the spectral and ncut objectives (the networks train on a
    3000-point subsample; spectral applies its network to all points, ncut labels the rest by a
    vote of their 10 nearest training points).
@@ -34,6 +36,7 @@ from sklearn.cluster import KMeans, SpectralClustering  # noqa: E402
 from sklearn.metrics import adjusted_rand_score as ari  # noqa: E402
 
 from course_utils import data  # noqa: E402
+from course_utils.targets.baselines import course_graph, kmeans_merge  # noqa: E402
 from course_utils.targets.clustering import OBJECTIVES, cluster  # noqa: E402
 
 
@@ -89,7 +92,7 @@ def main() -> None:
     if args.seeds:
         print("\nARI for seeds 0-4 (data and network seed), and the mean seconds per call:")
         for name, make in SETS.items():
-            rows = {m: [] for m in ("spectral", "ncut", "iic", "k-means")}
+            rows = {m: [] for m in ("spectral", "ncut", "iic", "k-means", "km-merge", "sk-same-graph")}
             secs = {m: [] for m in rows}
             for s in range(5):
                 Xs, ys = make(s)
@@ -101,6 +104,13 @@ def main() -> None:
                 w, _, lab = timed(lambda: KMeans(k, n_init=10, random_state=s).fit_predict(Xs))
                 rows["k-means"].append(ari(ys, lab))
                 secs["k-means"].append(w)
+                w, _, (lab, _) = timed(lambda: kmeans_merge(Xs, k, seed=s))      # k-means segments + the merge
+                rows["km-merge"].append(ari(ys, lab))
+                secs["km-merge"].append(w)
+                sk_same = SpectralClustering(k, affinity="precomputed", random_state=s)   # the course's graph
+                w, _, lab = timed(lambda: sk_same.fit_predict(course_graph(Xs)))
+                rows["sk-same-graph"].append(ari(ys, lab))
+                secs["sk-same-graph"].append(w)
             for m, a in rows.items():
                 print(f"{name:18s} {m:9s} {' '.join(f'{v:.3f}' for v in a)}   {np.mean(secs[m]):6.2f} s",
                       flush=True)
@@ -117,6 +127,10 @@ def main() -> None:
                                     random_state=0).fit_predict(Xl)
         print(f"N=10000 moons: scikit-learn SpectralClustering {time.perf_counter() - t0:.1f} s "
               f"ARI {ari(yl, lab_sk):.3f}")
+        t0 = time.perf_counter()
+        lab_sk = SpectralClustering(2, affinity="precomputed", random_state=0).fit_predict(course_graph(Xl))
+        print(f"N=10000 moons: scikit-learn SpectralClustering on cluster()'s graph (graph included) "
+              f"{time.perf_counter() - t0:.1f} s ARI {ari(yl, lab_sk):.3f}")
 
     print(f"ratio: {times['spectral'] / t_sk:.2f}")
 

@@ -165,6 +165,9 @@ def score_target(fn: Callable, X, y, *, name: str = "data", max_points: float = 
     **options
         Passed to :func:`course_utils.targets.clustering.fit_cluster` (e.g. ``n_neighbors``).
 
+    The points are shuffled (by a permutation fixed by ``seed``) before training, so labels fixed
+    in the data's own order are useless to a "target" that copies them.
+
     Returns
     -------
     TargetScore (never raises for a broken target: 0 points and the reason).
@@ -172,10 +175,16 @@ def score_target(fn: Callable, X, y, *, name: str = "data", max_points: float = 
     from sklearn.metrics import adjusted_rand_score
 
     from ..targets.clustering import fit_cluster
+    from ..validation import check_data
 
     y = np.asarray(y)
     k = len(np.unique(y))
     try:
+        X = check_data(X, min_samples=3)
+        if y.shape[0] != X.shape[0]:
+            raise ValueError(f"y has {y.shape[0]} labels for {X.shape[0]} points.")
+        order = np.random.default_rng(10_007 + int(seed)).permutation(X.shape[0])
+        X, y = X[order], y[order]                      # labels fixed in the data's own order are useless
         res = fit_cluster(X, k, fn, seed, **options)
     except Exception as exc:  # noqa: BLE001 - the grader must survive any student code
         msg = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"

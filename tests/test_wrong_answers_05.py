@@ -1,0 +1,177 @@
+"""Wrong answers to exercise 05, graded by the course's own grader: each must score 0 on the task it fakes.
+
+Every submission is the student copy (``exercises/05_moons_assignment.ipynb``) with one answer
+cell replaced, graded by :func:`course_utils.instructor.autograde.grade_folder` exactly as a class would be.
+The corpus covers the shortcuts the exercise must not reward:
+
+* the open task (``my_target``): a "target" that computes labels on the host — scikit-learn on
+  ``graph.W_host`` or on ``graph.X``, the true labels, labels of the notebook's own data computed
+  when the cell runs — and trains the network to copy them; the package's loss called on the host
+  graph; the lecture's cell copied with its graph of the notebook's data; a NumPy "target";
+* ``soft_ncut``: NumPy (right values, no gradient) and the package's ``ncut_loss``;
+* ``wcss``: the package's hard-label WCSS (``metrics.sums_of_squares`` of the argmax).
+
+A control submission with the master's answers to tasks 1–2 shows the same grading path gives
+points where they are earned (the master's own target is run by nbval on ``solutions/``).
+"""
+from __future__ import annotations
+
+import copy
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course_utils.instructor import autograde
+
+ROOT = Path(__file__).resolve().parent.parent
+NAME = "05_moons_assignment.ipynb"
+
+
+def _meta(c):
+    return c.metadata.get("nbgrader", {})
+
+
+def _answer(gid):
+    cell = next(c for c in nbformat.read(ROOT / "solutions" / NAME, 4).cells if _meta(c).get("grade_id") == gid)
+    return "\n".join(line for line in cell.source.splitlines() if "### " not in line)
+
+
+def _student(answers):
+    nb = copy.deepcopy(nbformat.read(ROOT / "exercises" / NAME, 4))
+    for c in nb.cells:
+        if _meta(c).get("grade_id") in answers:
+            c.source = answers[_meta(c)["grade_id"]]
+    return nb
+
+
+COPY = """
+import numpy as np
+from keras import ops
+OUTPUT = "memberships"
+
+def copy_labels(P, labels):          # the network is trained to reproduce labels found elsewhere
+    T = np.eye(int(labels.max()) + 1, dtype="float32")[labels]
+    return ops.sum((P - T) ** 2)
+"""
+
+TARGETS = {  # fake of my_target -> source of the answer cell
+    "w_host_spectral": COPY + """
+from sklearn.cluster import SpectralClustering
+def my_target(P, graph):
+    labels = SpectralClustering(graph.n_clusters, affinity="precomputed", random_state=0).fit_predict(graph.W_host)
+    return copy_labels(P, labels)
+""",
+    "x_kmeans": COPY + """
+from sklearn.cluster import KMeans
+def my_target(P, graph):
+    return copy_labels(P, KMeans(graph.n_clusters, n_init=10, random_state=0).fit_predict(np.asarray(graph.X)))
+""",
+    "w_to_dense_spectral": COPY + """
+import tensorflow as tf
+from sklearn.cluster import SpectralClustering
+def my_target(P, graph):
+    Wd = tf.sparse.to_dense(graph.W).numpy()
+    return copy_labels(P, SpectralClustering(graph.n_clusters, affinity="precomputed").fit_predict(Wd))
+""",
+    "true_labels": COPY + """
+def my_target(P, graph):
+    return copy_labels(P, y)
+""",
+    "labels_at_definition": COPY + """
+from sklearn.cluster import SpectralClustering
+LABELS = SpectralClustering(2, affinity="nearest_neighbors", n_neighbors=15, random_state=0).fit_predict(X)
+def my_target(P, graph):
+    return copy_labels(P, LABELS)
+""",
+    "package_spectral_loss": """
+from course_utils.targets import graph_losses as gl
+OUTPUT = "embedding"
+def my_target(Y, graph):
+    return gl.spectral_loss(graph.W_host, graph.n_clusters).target(Y)
+""",
+    "lecture_cell_verbatim": """
+from keras import ops
+from course_utils import data
+from course_utils.targets import graph_losses as gl
+OUTPUT = "embedding"
+Xs = data.standardize(X)
+W = gl.knn_graph(Xs, 15, weights="snn")
+W_t = ops.convert_to_tensor(W.toarray().astype("float32"))
+d_t = ops.sum(W_t, axis=1)
+def my_target(Y, graph):
+    vol = ops.sum(d_t)
+    G = ops.matmul(ops.transpose(Y), Y * d_t[:, None]) / vol
+    G = G + 1e-4 * (ops.trace(G) / ops.shape(Y)[1] + 1e-7) * ops.eye(ops.shape(Y)[1])
+    R = ops.cholesky(G)
+    Z = ops.transpose(ops.solve_triangular(R, ops.transpose(Y), lower=True))
+    return (ops.sum(d_t[:, None] * Z * Z) - ops.sum(Z * ops.matmul(W_t, Z))) / vol
+""",
+    "numpy_target": """
+import numpy as np
+from keras import ops
+OUTPUT = "memberships"
+def my_target(P, graph):
+    P = ops.convert_to_numpy(P)
+    return float(np.sum(P * np.log(P + 1e-7)))
+""",
+}
+
+SOFT_NCUT = {
+    "soft_ncut_numpy": """
+import numpy as np
+import tensorflow as tf
+def soft_ncut(P, graph):
+    P = np.asarray(P, dtype=np.float64)
+    W = tf.sparse.to_dense(graph.W).numpy() if isinstance(graph.W, tf.SparseTensor) else np.asarray(graph.W)
+    d = np.asarray(graph.degree)
+    return ops.convert_to_tensor(sum(P[:, k] @ W @ (1 - P[:, k]) / (P[:, k] @ d + 1e-7) for k in range(P.shape[1])))
+""",
+    "soft_ncut_package": """
+from course_utils.targets import graph_losses as gl
+def soft_ncut(P, graph):
+    return gl.ncut_loss(graph.W_host, int(ops.shape(P)[1]), balance=0.0).target(P)
+""",
+}
+
+WCSS = {
+    "wcss_package_hard_labels": """
+from course_utils import metrics
+def wcss(X, P):
+    return metrics.sums_of_squares(X, P.argmax(axis=1))["tot_withinss"]
+""",
+}
+
+# student -> (answers, the tasks it fakes: each must score 0)
+CLASS = {**{f"target_{k}": ({"my_target": v}, ["test_my_target_moons", "test_my_target_circles"])
+            for k, v in TARGETS.items()},
+         **{k: ({"soft_ncut": v}, ["test_soft_ncut"]) for k, v in SOFT_NCUT.items()},
+         **{k: ({"wcss": v}, ["test_wcss"]) for k, v in WCSS.items()}}
+CONTROL = {"wcss": _answer("wcss"), "soft_ncut": _answer("soft_ncut")}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    subs = tmp_path_factory.mktemp("submissions05")
+    for student, (answers, _) in {**CLASS, "z_control_tasks_1_2": (CONTROL, [])}.items():
+        (subs / student).mkdir()
+        nbformat.write(_student(answers), subs / student / NAME)
+    out = subs.parent / "grades05.csv"
+    t0 = time.monotonic()
+    rows = autograde.grade_folder(subs, out=out, limits=autograde.Limits(cell_timeout=300, notebook_timeout=900,
+                                                                         memory_mb=2500), jobs=2)
+    print(f"graded {len(CLASS) + 1} submissions of exercise 05 in {time.monotonic() - t0:.0f} s")
+    return {(r.student, r.task): r for r in rows}
+
+
+@pytest.mark.parametrize("student", sorted(CLASS))
+def test_wrong_answer_scores_zero_on_the_task_it_fakes(graded, student):
+    for task in CLASS[student][1]:
+        row = graded[student, task]
+        assert row.points == 0, (student, task, row.points, row.status)
+
+
+def test_the_same_grading_gives_points_where_they_are_earned(graded):
+    assert graded["z_control_tasks_1_2", "test_wcss"].points == 2
+    assert graded["z_control_tasks_1_2", "test_soft_ncut"].points == 3
