@@ -114,7 +114,17 @@ def output_height(output: dict) -> int:
 
 
 def markdown_height(source: str) -> int:
-    """Estimated height in slide pixels of a Markdown cell."""
+    """Estimated height in slide pixels of a Markdown cell.
+
+    Parameters
+    ----------
+    source : str
+        The cell's Markdown.
+
+    Returns
+    -------
+    int
+    """
     height, in_math = 0, False
     for line in source.split("\n"):
         stripped = line.strip()
@@ -136,7 +146,17 @@ def markdown_height(source: str) -> int:
 
 
 def cell_height(cell: dict) -> int:
-    """Estimated height in slide pixels of a cell (code and outputs, or rendered Markdown)."""
+    """Estimated height in slide pixels of a cell (code and outputs, or rendered Markdown).
+
+    Parameters
+    ----------
+    cell : dict
+        A notebook cell.
+
+    Returns
+    -------
+    int
+    """
     if cell.get("cell_type") == "markdown":
         return markdown_height("".join(cell.get("source", ""))) + CELL_GAP
     if cell.get("cell_type") != "code":

@@ -295,7 +295,17 @@ def build_all(notebooks: list[Path] | None = None, out_dir: Path | str | None = 
 
 
 def lecture_title(nb: dict) -> str:
-    """The text of a notebook's first Markdown heading ("" where it has none)."""
+    """The text of a notebook's first Markdown heading ("" where it has none).
+
+    Parameters
+    ----------
+    nb : dict
+        The notebook.
+
+    Returns
+    -------
+    str
+    """
     for cell in nb.get("cells", []):
         if cell.get("cell_type") == "markdown":
             for line in "".join(cell.get("source", "")).split("\n"):
