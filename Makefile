@@ -12,14 +12,15 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 export PYTHONHASHSEED := 0
 
-.PHONY: lab test test-one-thread notebooks setup exercises check-exercises grade bench clean help slides browser-setup sandbox-setup
+.PHONY: lab lab-instructor test test-one-thread notebooks setup exercises check-exercises grade bench clean help slides browser-setup sandbox-setup
 
 # "Another machine" in CI: every library on one thread sums in another order than the default.
 ONE_THREAD := TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1 OMP_NUM_THREADS=1 \
               OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 
 help:
-	@echo "make lab        set up .venv and open the course in JupyterLab (127.0.0.1)"
+	@echo "make lab        set up .venv and open the course in JupyterLab (127.0.0.1), for students"
+	@echo "make lab-instructor  the same lab with nbgrader's instructor tools (Create Assignment, Formgrader)"
 	@echo "make test       set up .venv and run every test (unit, notebooks, exercises, grading),"
 	@echo "                then the one-thread pass (make test-one-thread)"
 	@echo "make test-one-thread  re-run lectures and masters with every library on one thread:"
@@ -45,6 +46,10 @@ $(STAMP): requirements.txt pyproject.toml
 	@touch $@
 
 lab: setup
+	JUPYTER_CONFIG_PATH="$(CURDIR)/jupyter/student$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$(CURDIR)" $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
+
+lab-instructor: setup
 	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$(CURDIR)" $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
 
 test: setup browser-setup sandbox-setup

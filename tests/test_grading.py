@@ -102,3 +102,28 @@ def test_own_work_catches_a_forbidden_call_however_it_is_reached():
         own_work(via_class, np.ones((2, 3), "float32"), forbidden=["course_utils.targets.models:SharpSoftmax"])
     with pytest.raises(ValueError, match="not a Python function"):
         own_work(honest, X, labels, forbidden=["numpy:pi"])
+
+
+def test_student_test_cell_says_when_its_visible_tests_pass(capsys):
+    import nbformat as _nbf
+
+    from course_utils.instructor.grading import generate_exercise
+
+    answer = _nbf.v4.new_code_cell("def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION")
+    answer.metadata["nbgrader"] = {"grade": False, "solution": True, "locked": False, "grade_id": "double",
+                                   "schema_version": 3}
+    tests = _nbf.v4.new_code_cell("assert double(2) == 4\n### BEGIN HIDDEN TESTS\nassert double(-1) == -2\n"
+                                  "### END HIDDEN TESTS")
+    tests.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True, "points": 1,
+                                  "grade_id": "test_double", "schema_version": 3}
+    student = generate_exercise(_nbf.v4.new_notebook(cells=[answer, tests]))
+    shown = student.cells[1].source
+    assert "HIDDEN" not in shown and shown.startswith("assert double(2) == 4")
+    assert shown.endswith('print("Task test_double: visible tests passed — hidden tests run at grading")')
+    assert "visible tests passed" not in student.cells[0].source
+    assert generate_exercise(student).cells[1].source == shown        # idempotent
+    exec("def double(x):\n    return 2 * x\n" + shown, {})              # a right answer: the line is printed
+    assert "Task test_double: visible tests passed" in capsys.readouterr().out
+    with pytest.raises(AssertionError):                                # a wrong one fails before it
+        exec("def double(x):\n    return x\n" + shown, {})
+    assert "visible tests passed" not in capsys.readouterr().out

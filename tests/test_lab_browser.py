@@ -1,4 +1,6 @@
-"""JupyterLab as a student sees it: lecture 04's ipywidgets slider renders and redraws the figure.
+"""JupyterLab as a student sees it: lecture 04's ipywidgets slider renders and redraws the figure;
+the student lab (``make lab``: JUPYTER_CONFIG_PATH=jupyter/student) shows none of nbgrader's instructor
+tools, the instructor lab (``make lab-instructor``) shows them.
 
 Starts ``jupyter lab`` on 127.0.0.1 (free port, random token) over a temporary copy of
 ``notebooks/04_*.ipynb`` (the real one is never saved to), opens it in headless Chromium with every
@@ -6,6 +8,7 @@ non-local request aborted, runs all cells, checks that the ``interact`` sliders 
 figure, drags one and waits for a different figure. A screenshot of a failure goes to
 build/screenshots/. Skipped with COURSE_SKIP_BROWSER=1, or where no Chromium is installed.
 """
+import contextlib
 import os
 import secrets
 import shutil
@@ -13,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -45,16 +49,18 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """A running JupyterLab: yields (base URL, token, notebook name); stopped afterwards."""
-    root = tmp_path_factory.mktemp("lab")
-    notebook = _lecture_04()
-    shutil.copy(notebook, root / notebook.name)
+STUDENT_CONFIG = ROOT / "jupyter" / "student"   # what `make lab` puts on JUPYTER_CONFIG_PATH
+
+
+@contextlib.contextmanager
+def _running_lab(root: Path, student: bool = True):
+    """JupyterLab over ``root`` as ``make lab`` (student) or ``make lab-instructor`` starts it: (base URL, token)."""
     port, token = _free_port(), secrets.token_hex(16)
-    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}  # inline figures, as `make lab`
+    env = {k: v for k, v in os.environ.items() if k not in ("MPLBACKEND", "JUPYTER_CONFIG_PATH")}
     env.update(KERAS_BACKEND="tensorflow", TF_CPP_MIN_LOG_LEVEL="3", TF_ENABLE_ONEDNN_OPTS="0",
                JUPYTER_RUNTIME_DIR=str(root / ".runtime"))
+    if student:
+        env["JUPYTER_CONFIG_PATH"] = str(STUDENT_CONFIG)
     cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
            f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
            f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
@@ -75,7 +81,7 @@ def lab(tmp_path_factory):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"jupyter lab did not start:\n{(root / 'lab.log').read_text()[-3000:]}")
                 time.sleep(0.5)
-        yield base, token, notebook.name
+        yield base, token
     finally:
         proc.terminate()
         try:
@@ -84,6 +90,16 @@ def lab(tmp_path_factory):
             proc.kill()
             proc.wait()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A running student JupyterLab: yields (base URL, token, notebook name); stopped afterwards."""
+    root = tmp_path_factory.mktemp("lab")
+    notebook = _lecture_04()
+    shutil.copy(notebook, root / notebook.name)
+    with _running_lab(root, student=True) as (base, token):
+        yield base, token, notebook.name
 
 
 @pytest.fixture()
@@ -127,6 +143,9 @@ def test_lecture_04_slider_redraws_the_figure(lab, page):
         assert ran["errors"] == [], f"cells raised: {ran['errors']}"
         assert ran["executed"] == ran["cells"], f"only {ran['executed']} of {ran['cells']} code cells ran"
 
+        # Presenting live (README): JupyterLab's own Presentation Mode, the sliders still drive the figure.
+        page.evaluate("jupyterapp.commands.execute('application:toggle-presentation-mode')")
+        page.wait_for_function("jupyterapp.shell.presentationMode === true", timeout=10_000)
         sliders = page.locator(".jp-OutputArea-output .widget-slider")
         sliders.first.wait_for(state="visible", timeout=RUN_TIMEOUT)
         figure = page.locator(FIGURE).last
@@ -142,6 +161,10 @@ def test_lecture_04_slider_redraws_the_figure(lab, page):
         page.mouse.down()
         page.mouse.move(box["x"] + 60, box["y"] + box["height"] / 2, steps=5)
         page.mouse.up()
+        if page.locator(".widget-readout").all_inner_texts() == readouts_before:   # keyboard, as a presenter may
+            handle.focus()
+            for _ in range(3):
+                page.keyboard.press("ArrowRight")
         assert page.locator(".widget-readout").all_inner_texts() != readouts_before, "the slider did not move"
         page.wait_for_function(
             """([sel, before]) => { const imgs = document.querySelectorAll(sel);
@@ -155,3 +178,52 @@ def test_lecture_04_slider_redraws_the_figure(lab, page):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "lab_04_slider.png"), full_page=True)
         raise
+
+
+INSTRUCTOR_UI = ("Create Assignment", "Formgrader", "Course List")
+NBGRADER_UI = """async () => {
+    await jupyterapp.restored;
+    const bar = [...document.querySelectorAll('.lm-MenuBar-item')]
+        .find(e => e.textContent.trim() === 'Nbgrader');
+    let menu = [];
+    if (bar) {
+        bar.dispatchEvent(new MouseEvent('mousedown', {bubbles: true, button: 0}));
+        await new Promise(r => setTimeout(r, 300));
+        menu = [...document.querySelectorAll('.lm-Menu-itemLabel')].map(e => e.textContent.trim());
+        document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', keyCode: 27, bubbles: true}));
+    }
+    const tabs = [...document.querySelectorAll('.lm-TabBar-tab')].map(e => e.title + ' ' + e.textContent);
+    return {menu, tabs, text: document.body.innerText,
+            commands: jupyterapp.commands.listCommands().filter(c => c.startsWith('nbgrader:'))};
+}"""
+
+
+@pytest.mark.parametrize("student", [True, False], ids=["make-lab", "make-lab-instructor"])
+def test_instructor_tools_only_in_the_instructor_lab(student, tmp_path, page):
+    with _running_lab(tmp_path, student=student) as (base, token):
+        try:
+            page.goto(f"{base}/lab?token={token}&reset")
+            page.wait_for_function("window.jupyterapp && jupyterapp.started", timeout=120_000)
+            ui = page.evaluate(NBGRADER_UI)
+            shown = " | ".join(ui["menu"] + ui["tabs"]) + " | " + ui["text"]
+            seen = [name for name in INSTRUCTOR_UI if name.lower() in shown.lower()]
+            try:
+                urllib.request.urlopen(f"{base}/formgrader?token={token}", timeout=30)
+                formgrader = True
+            except urllib.error.HTTPError:
+                formgrader = False
+            if student:
+                assert seen == [], f"the student lab shows nbgrader's instructor UI: {seen}"
+                assert not {"nbgrader:open-formgrader", "nbgrader:open-create-assignment"} & set(ui["commands"])
+                assert not formgrader, "the student lab serves /formgrader"
+                assert "nbgrader:open-assignment-list" in ui["commands"], "the student tools went too"
+            else:
+                assert "Create Assignment" in seen, f"the instructor lab shows no Create Assignment sidebar: {shown[:300]}"
+                assert {"nbgrader:open-formgrader", "nbgrader:open-create-assignment",
+                        "nbgrader:open-course-list"} <= set(ui["commands"]), ui["commands"]
+                assert formgrader, "the instructor lab does not serve /formgrader"
+            assert page.context.blocked == [], f"requests that would leave the machine: {page.context.blocked}"
+        except Exception:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / f"lab_{'student' if student else 'instructor'}.png"))
+            raise

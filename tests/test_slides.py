@@ -6,7 +6,7 @@ import nbformat
 import offline_browser
 import pytest
 
-from course_utils.instructor import slides
+from course_utils.instructor import deck_layout, slides
 
 ROOT = Path(__file__).resolve().parent.parent
 LECTURES = slides.lecture_notebooks(course=ROOT)
@@ -126,3 +126,72 @@ def test_lecture_notebooks_come_from_the_course_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path / "notebooks")
     with pytest.raises(ValueError, match="not a folder"):
         slides.lecture_notebooks()
+
+
+# ------------------------------------------------------------------ layout for 1280×720 (deck_layout)
+def test_strip_tool_comments_keeps_the_code():
+    src = "# NBVAL_CHECK_OUTPUT\nx = 1  # noqa: E501\n# a real comment\nprint(x)  # type: ignore\n"
+    assert deck_layout.strip_tool_comments(src) == "x = 1\n# a real comment\nprint(x)\n"
+    assert deck_layout.strip_tool_comments("#NBVAL_IGNORE_OUTPUT\n\ny = 2") == "y = 2"
+    with pytest.raises(TypeError):
+        deck_layout.strip_tool_comments(["x"])
+
+
+def test_png_size_reads_the_header():
+    import base64
+    import io
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig = plt.figure(figsize=(4, 2), dpi=50)   # 200 × 100 pixels by definition
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    assert deck_layout.png_size(base64.b64encode(buf.getvalue()).decode()) == (200, 100)
+    with pytest.raises(ValueError, match="PNG"):
+        deck_layout.png_size(base64.b64encode(b"GIF89a" + b"\0" * 30).decode())
+
+
+def _code(lines, kind="-", out_lines=0):
+    cell = nbformat.v4.new_code_cell("\n".join(f"x{i} = {i}" for i in range(lines)))
+    cell.metadata["slideshow"] = {"slide_type": kind}
+    if out_lines:
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout",
+                                               text="".join(f"{i}\n" for i in range(out_lines)))]
+    return cell
+
+
+def test_lay_out_continues_an_overfull_slide_on_a_sub_slide():
+    lines = deck_layout.SLIDE_BUDGET // deck_layout.CODE_LINE // 2   # two such cells overfill a slide
+    nb = nbformat.v4.new_notebook(cells=[_code(lines, "slide"), _code(lines), _code(2, "fragment")])
+    nb.cells[0].source = "# NBVAL_CHECK_OUTPUT\n" + nb.cells[0].source
+    laid = deck_layout.lay_out(nb)
+    assert [slides.slide_type(c) for c in laid.cells] == ["slide", "subslide", "fragment"]
+    assert "NBVAL" not in laid.cells[0].source and "NBVAL" in nb.cells[0].source   # input untouched
+    assert slides.slide_type(nb.cells[1]) == "-"
+    short = nbformat.v4.new_notebook(cells=[_code(3, "slide"), _code(3), _code(3)])
+    assert [slides.slide_type(c) for c in deck_layout.lay_out(short).cells] == ["slide", "-", "-"]
+
+
+def test_lay_out_puts_a_long_output_on_its_own_sub_slide():
+    too_tall = deck_layout.SLIDE_BUDGET // deck_layout.OUT_LINE + 5
+    nb = nbformat.v4.new_notebook(cells=[_code(1, "slide"), _code(4, out_lines=too_tall)])
+    laid = deck_layout.lay_out(nb)
+    kinds = [slides.slide_type(c) for c in laid.cells]
+    assert kinds == ["slide", "subslide", "subslide"]
+    assert laid.cells[1].outputs == [] and laid.cells[1].source.startswith("x0 = 0")
+    assert laid.cells[2].metadata["transient"]["remove_source"] and len(laid.cells[2].outputs) == 1
+    assert slides.expected_counts(laid)["total"] == 3
+    with pytest.raises(ValueError, match="budget"):
+        deck_layout.lay_out(nb, budget=10)
+
+
+def test_index_lists_lectures_by_their_titles(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("Intro\n# 01 · *Target* functions")])
+    path = tmp_path / "01_a.ipynb"
+    nbformat.write(nb, path)
+    deck = tmp_path / "01_a.slides.html"
+    slides._write_index(tmp_path, [deck], [path])
+    html = (tmp_path / "index.html").read_text()
+    assert '<a href="01_a.slides.html">01 · Target functions</a>' in html and "<kbd>s</kbd>" in html

@@ -1,8 +1,10 @@
 """Every lecture's reveal.js deck, opened in headless Chromium with the network blocked.
 
 Builds the decks into build/slides/ (as ``make slides`` does), then for each deck asserts: reveal.js
-initialises, the slide count matches the notebook's slideshow metadata, the formulas are typeset by
-MathJax with no error, figures are inline images that load, and no request leaves the machine.
+initialises, the slide count matches the notebook's slideshow metadata (after the exporter's layout step
+splits overfull slides), the formulas are typeset by MathJax with no error, figures are inline images
+that load, and no request leaves the machine; then walks every slide at a projector's 1280×720 and
+fails on any slide taller or wider than the window, any clipped code or figure, any NBVAL marker.
 Skipped with COURSE_SKIP_BROWSER=1, or where no Chromium is installed (see README, "Slides").
 """
 import re
@@ -15,6 +17,7 @@ import pytest
 from offline_browser import offline_context
 
 from course_utils.instructor import slides
+from course_utils.instructor.deck_layout import lay_out
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,7 +76,7 @@ def browser():
 @pytest.fixture()
 def page(browser):
     """A page whose every request to anything but a local file or localhost is aborted and recorded."""
-    context = offline_context(browser, viewport={"width": 1280, "height": 800})
+    context = offline_context(browser, viewport={"width": 1280, "height": 720})
     context.errors = []
     pg = context.new_page()
     pg.on("pageerror", lambda exc: context.errors.append(str(exc)))
@@ -96,7 +99,7 @@ COUNT_JS = """() => new Promise(done => MathJax.Hub.Queue(() => done({
 @pytest.mark.parametrize("name", [p.stem for p in LECTURES])
 def test_deck_works_offline(name, decks, page):
     nb = nbformat.read((ROOT / slides.NOTEBOOKS) / f"{name}.ipynb", as_version=4)
-    want = slides.expected_counts(nb)
+    want = slides.expected_counts(lay_out(slides.flatten_widgets(nb)))
     try:
         deck = _deck(decks, name)
         page.goto(deck.as_uri())
@@ -123,6 +126,24 @@ def test_deck_works_offline(name, decks, page):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"slides_{name}.png"))
         raise
+
+
+@pytest.mark.parametrize("name", [p.stem for p in LECTURES])
+def test_every_slide_fits_a_projector(name, decks, page):
+    deck = _deck(decks, name)
+    page.goto(deck.as_uri())
+    page.wait_for_function("window.Reveal && Reveal.isReady() && window.MathJax && MathJax.isReady",
+                           timeout=30_000)
+    measured = page.evaluate(offline_browser.WALK_SLIDES_JS)
+    assert len(measured) == page.evaluate("Reveal.getTotalSlides()")
+    bad = [f"slide {m['h']}/{m['v']} ({m['title']!r}): {'; '.join(offline_browser.slide_problems(m))}"
+           for m in measured if offline_browser.slide_problems(m)]
+    if bad:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        first = next(m for m in measured if offline_browser.slide_problems(m))
+        page.evaluate(f"Reveal.slide({first['h']}, {first['v']})")
+        page.screenshot(path=str(SCREENSHOTS / f"fit_{name}.png"))
+    assert not bad, f"{len(bad)} of {len(measured)} slides do not fit 1280×720:\n" + "\n".join(bad)
 
 
 def test_deck_html_loads_nothing_remote(decks):

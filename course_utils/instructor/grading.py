@@ -84,7 +84,22 @@ def generate_exercise(master: NotebookNode) -> NotebookNode:
     for cell in nb.cells:  # execution counts and ids from the master are noise in a student copy
         if cell.cell_type == "code":
             cell.execution_count = None
+            _announce_visible_pass(cell)
     return nb
+
+
+PASS_LINE = 'print("Task {grade_id}: visible tests passed — hidden tests run at grading")'
+
+
+def _announce_visible_pass(cell: NotebookNode) -> None:
+    """End a student's test cell with a line saying that its visible asserts passed (they ran above it)."""
+    meta = _meta(cell)
+    if not meta.get("grade") or meta.get("solution") or not meta.get("grade_id"):
+        return
+    line = PASS_LINE.format(grade_id=meta["grade_id"])
+    source = cell.source.rstrip("\n")
+    if line not in source:
+        cell.source = f"{source}\n{line}" if source.strip() else line
 
 
 def generate_all(solutions: Path | str | None = None, exercises: Path | str | None = None,

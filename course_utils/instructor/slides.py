@@ -27,6 +27,7 @@ from pathlib import Path
 
 import nbformat
 
+from .deck_layout import lay_out
 from .grading import course_folder
 from .widgets import WIDGET_STATE, WIDGET_VIEW, flatten_widgets  # noqa: F401 (re-exported)
 
@@ -200,7 +201,6 @@ def _exporter(root: Path):
         jupyter_widgets_base_url="",
         reveal_theme="white",
         reveal_transition="none",
-        reveal_scroll=True,
     )
 
 
@@ -248,7 +248,7 @@ def build_deck(notebook: Path | str, out_dir: Path | str | None = None, *, cours
                          "in Jupyter, or the property inspector in JupyterLab):\n  " + "\n  ".join(problems))
     ensure_vendor(out_dir, course=root)
     body, _ = _exporter(root).from_notebook_node(
-        flatten_widgets(nb), resources={"metadata": {"name": notebook.stem}})
+        lay_out(flatten_widgets(nb)), resources={"metadata": {"name": notebook.stem}})
     leaks = remote_urls(body)
     if leaks:
         raise RuntimeError(f"{notebook.name}: the deck would load from the network: {leaks[:3]}")
@@ -290,17 +290,57 @@ def build_all(notebooks: list[Path] | None = None, out_dir: Path | str | None = 
             errors.append(str(exc))
     if errors:
         raise RuntimeError("\n".join(errors))
-    _write_index(Path(out_dir), built)
+    _write_index(Path(out_dir), built, notebooks)
     return built
 
 
-def _write_index(out_dir: Path, decks: list[Path]) -> None:
-    items = "\n".join(f'<li><a href="{d.name}">{d.name.removesuffix(".slides.html")}</a></li>' for d in decks)
+def lecture_title(nb: dict) -> str:
+    """The text of a notebook's first Markdown heading ("" where it has none).
+
+    Parameters
+    ----------
+    nb : dict
+        The notebook.
+
+    Returns
+    -------
+    str
+    """
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "markdown":
+            for line in "".join(cell.get("source", "")).split("\n"):
+                if line.startswith("#"):
+                    return re.sub(r"[*_`]", "", line.lstrip("#").strip())
+    return ""
+
+
+_INDEX_CSS = """body{font-family:'Source Sans Pro',Helvetica,Arial,sans-serif;max-width:860px;margin:48px auto;
+padding:0 24px;color:#222;line-height:1.45}h1{font-size:2.1em;margin-bottom:.1em}p.sub{color:#555;margin-top:0}
+ol{list-style:none;padding:0}li{margin:.45em 0;padding:.6em .9em;border-left:4px solid #0072B2;background:#f4f7fa}
+li a{color:#0b3d66;text-decoration:none;font-size:1.15em}li a:hover{text-decoration:underline}
+.num{display:inline-block;width:2.4em;color:#0072B2;font-weight:bold}kbd{border:1px solid #bbb;border-radius:3px;
+padding:0 .3em;background:#fafafa;font-size:.9em}"""
+
+
+def _write_index(out_dir: Path, decks: list[Path], notebooks: list[Path] | None = None) -> None:
+    import html
+
+    rows = []
+    for i, deck in enumerate(decks):
+        stem = deck.name.removesuffix(".slides.html")
+        title = lecture_title(nbformat.read(notebooks[i], as_version=4)) if notebooks else ""
+        num = stem.split("_", 1)[0]
+        rows.append(f'<li><span class="num">{html.escape(num)}</span>'
+                    f'<a href="{html.escape(deck.name)}">{html.escape(title or stem)}</a></li>')
+    items = "\n".join(rows)
     (out_dir / "index.html").write_text(
-        f"<!DOCTYPE html>\n<html lang=\"en\"><meta charset=\"utf-8\"><title>Slides</title>\n"
-        f"<h1>Clustering by target functions: slides</h1>\n<ul>\n{items}\n</ul>\n"
-        "<p>Keys: arrows to move, <kbd>s</kbd> speaker notes, <kbd>f</kbd> full screen, "
-        "<kbd>Esc</kbd> overview.</p>\n</html>\n", encoding="utf-8")
+        f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<title>Clustering by target functions: slides</title>\n<style>{_INDEX_CSS}</style></head><body>\n"
+        f"<h1>Clustering by target functions</h1>\n<p class=\"sub\">Lecture slides (work offline; "
+        f"made for a 1280×720 projector)</p>\n<ol>\n{items}\n</ol>\n"
+        "<p>Keys: <kbd>→</kbd>/<kbd>Space</kbd> next, <kbd>←</kbd> back, <kbd>↓</kbd>/<kbd>↑</kbd> sub-slides, "
+        "<kbd>s</kbd> speaker notes, <kbd>f</kbd> full screen, <kbd>Esc</kbd> overview.</p>\n"
+        "</body></html>\n", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
