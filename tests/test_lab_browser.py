@@ -218,7 +218,8 @@ def test_instructor_tools_only_in_the_instructor_lab(student, tmp_path, page):
                 assert not formgrader, "the student lab serves /formgrader"
                 assert "nbgrader:open-assignment-list" in ui["commands"], "the student tools went too"
             else:
-                assert "Create Assignment" in seen, f"the instructor lab shows no Create Assignment sidebar: {shown[:300]}"
+                assert "Create Assignment" in seen, \
+                    f"the instructor lab shows no Create Assignment sidebar: {shown[:300]}"
                 assert {"nbgrader:open-formgrader", "nbgrader:open-create-assignment",
                         "nbgrader:open-course-list"} <= set(ui["commands"]), ui["commands"]
                 assert formgrader, "the instructor lab does not serve /formgrader"

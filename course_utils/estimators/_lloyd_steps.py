@@ -61,6 +61,16 @@ def one_blas_thread(n_values: int):
 
     The products are thin and already run on our threads; BLAS threads on top would compete for
     the same cores (scikit-learn's KMeans limits BLAS the same way).
+
+    Parameters
+    ----------
+    n_values : int
+        The size of the problem (number of values in the products).
+
+    Returns
+    -------
+    context manager
+        A BLAS thread limit, or a null context below 2**16 values.
     """
     if n_values < 2**16:
         return contextlib.nullcontext()

@@ -51,7 +51,20 @@ BIG = float(np.float32(1e30))
 
 
 def sqdist_exact(X: np.ndarray, C: np.ndarray) -> np.ndarray:
-    """Squared distances (n, k) summed column by column, i.e. in the order R's C and Fortran use."""
+    """Squared distances (n, k) summed column by column, i.e. in the order R's C and Fortran use.
+
+    Parameters
+    ----------
+    X : ndarray (n, d)
+        The data.
+    C : ndarray (k, d)
+        The centres.
+
+    Returns
+    -------
+    ndarray (n, k)
+        The squared distances.
+    """
     D = np.zeros((X.shape[0], C.shape[0]))
     for j in range(X.shape[1]):
         t = X[:, j, None] - C[None, :, j]
@@ -266,6 +279,17 @@ def macqueen(X: np.ndarray, C: np.ndarray, max_iter: int, nearest=None):
     loops, e.g. a :class:`~course_utils._lloyd_steps.NearestCentre`; R's exact loop otherwise).
     Returns labels, centres, R's ``iter`` and ifault (0 ok, 2 not converged), like
     :func:`hartigan_wong`; raises ``ValueError`` when a cluster is empty.
+
+    Parameters
+    ----------
+    X : ndarray (n, d)
+        The data.
+    C : ndarray (k, d)
+        The initial centres.
+    max_iter : int
+        The largest number of passes.
+    nearest : callable, optional
+        ``nearest(C)`` gives the first assignment in the Python loops.
     """
     k = C.shape[0]
     kernels = compiled()

@@ -116,6 +116,19 @@ def transfer_change(x, center_from, n_from: int, center_to, n_to: int) -> float:
     sum of squares by ``n_from/(n_from-1) ||x - c_from||^2``; adding it to a cluster of ``n_to``
     points with mean ``c_to`` raises that one by ``n_to/(n_to+1) ||x - c_to||^2``. The move pays off
     when the returned value is negative.
+
+    Parameters
+    ----------
+    x : array (d,)
+        The point.
+    center_from : array (d,)
+        The mean of its cluster.
+    n_from : int
+        The size of its cluster (at least 2).
+    center_to : array (d,)
+        The mean of the other cluster.
+    n_to : int
+        The size of the other cluster (at least 1).
     """
     x = check_data(np.atleast_1d(x), name="x", ndim=1)
     cf = check_data(np.atleast_1d(center_from), name="center_from", ndim=1)
@@ -346,6 +359,17 @@ def restarts(estimator: _RKMeans, X, n_starts: int = 1000, *, random_state: int 
 
     Each start draws its own centres; a start that ends with an empty cluster gives ``nan``.
     Non-convergence warnings are silenced (the runs are compared as they stop).
+
+    Parameters
+    ----------
+    estimator : Lloyd, MacQueen or HartiganWong
+        The model to run (its ``n_clusters`` and algorithm).
+    X : array (n, d)
+        The data.
+    n_starts : int
+        The number of runs.
+    random_state : int
+        The seed of the starts.
 
     Returns
     -------

@@ -36,6 +36,7 @@ from pathlib import Path
 
 import nbformat
 
+from ..validation import check_int
 from . import grader_session, sandbox
 from .grading import TaskResult, _meta, course_folder, generate_exercise, merge_submission
 
@@ -48,8 +49,7 @@ class Limits:
     def __init__(self, cell_timeout: int = 120, notebook_timeout: int = 600, memory_mb: int = 2000):
         for name, v in (("cell_timeout", cell_timeout), ("notebook_timeout", notebook_timeout),
                         ("memory_mb", memory_mb)):
-            if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
-                raise ValueError(f"{name} must be a positive integer, got {v!r}.")
+            check_int(v, name, minimum=1)
         self.cell_timeout, self.notebook_timeout, self.memory_mb = cell_timeout, notebook_timeout, memory_mb
 
 
@@ -73,6 +73,23 @@ def grade_one(master_path: Path, submission_path: Path, *, student: str, cell_ti
 
     Only the submission's answer cells (matched by ``grade_id``) are taken; the tests, hidden
     part included, run in this process on plain data (:mod:`course_utils.instructor.grader_session`).
+
+    Parameters
+    ----------
+    master_path : Path
+        The master notebook (solution and tests).
+    submission_path : Path
+        The student's notebook.
+    student : str
+        The student's name, as in the results.
+    cell_timeout : int
+        Seconds each answer cell may run.
+    sandbox_limits : sandbox.SandboxLimits, optional
+        The sandbox's limits (the defaults if None).
+    uid : int
+        The host user id the sandbox runs as.
+    use_sandbox : bool
+        Run the submission in the bubblewrap sandbox.
     """
     master = nbformat.read(str(master_path), as_version=4)
     name = master_path.name
@@ -180,14 +197,30 @@ def grade_folder(submissions: Path | str, *, solutions: Path | str | None = None
     worker and kernel). Each submission runs in the bubblewrap sandbox (:mod:`course_utils.instructor.sandbox`);
     where that is not available this raises :class:`RuntimeError`, unless ``use_sandbox=False``
     (then every status says ``UNSANDBOXED``).
+
+    Parameters
+    ----------
+    submissions : Path or str
+        The folder with one sub-folder per student.
+    solutions : Path or str, optional
+        The master notebooks (``<course>/solutions`` if None).
+    out : Path or str
+        The CSV to write.
+    limits : Limits, optional
+        The per-notebook limits (the defaults if None).
+    resume : bool
+        Reuse the results of unchanged notebooks.
+    jobs : int
+        Notebooks graded at once.
+    use_sandbox : bool
+        Run the submissions in the bubblewrap sandbox.
     """
     solutions = course_folder() / "solutions" if solutions is None else solutions  # default: ./solutions
     submissions, solutions, out = Path(submissions).resolve(), Path(solutions).resolve(), Path(out).resolve()
     if not submissions.is_dir():
         raise ValueError(f"{submissions} is not a folder; give SUBMISSIONS=dir with one sub-folder per student.")
     limits = limits or Limits()
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-        raise ValueError(f"jobs must be a positive integer (notebooks graded at once), got {jobs!r}.")
+    check_int(jobs, "jobs", minimum=1, hint=" (notebooks graded at once)")
     masters = {p.name: p for p in solutions.glob("*.ipynb")}
     if not masters:
         raise ValueError(f"no master notebooks in {solutions}.")
@@ -308,7 +341,13 @@ def _worker_main(argv: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m course_utils.instructor.autograde SUBMISSIONS [--course DIR] ...``."""
+    """Command line: ``python -m course_utils.instructor.autograde SUBMISSIONS [--course DIR] ...``.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments (``sys.argv[1:]`` if None).
+    """
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "_worker":
         return _worker_main(argv[1:])

@@ -151,6 +151,13 @@ def merge_submission(master: NotebookNode, submission: NotebookNode) -> tuple[No
     Only cells that the master marks as answers (``solution: true``) are taken from the submission,
     matched by ``grade_id``; tests (visible and hidden) and locked cells always come from the master.
 
+    Parameters
+    ----------
+    master : NotebookNode
+        The solution notebook, with tests and metadata.
+    submission : NotebookNode
+        The student's notebook.
+
     Returns
     -------
     merged : NotebookNode

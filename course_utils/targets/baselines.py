@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse as sp
 
-from ..validation import check_data, check_labels, check_n_clusters
+from ..validation import check_data, check_int, check_labels, check_n_clusters
 
 __all__ = ["auto_neighbors", "course_graph", "kmeans_merge", "mixed_fraction", "unmergeable_fraction",
            "match_labels"]
@@ -29,9 +29,19 @@ __all__ = ["auto_neighbors", "course_graph", "kmeans_merge", "mixed_fraction", "
 
 def auto_neighbors(n_samples: int) -> int:
     """The number of neighbours ``cluster(..., n_neighbors="auto")`` uses for ``n_samples`` points:
-    15 at N = 500, growing like √N, at least 10 and at most N − 1."""
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 3:
-        raise ValueError(f"n_samples must be an integer >= 3, got {n_samples!r}.")
+    15 at N = 500, growing like √N, at least 10 and at most N − 1.
+
+    Parameters
+    ----------
+    n_samples : int
+        The number of points (at least 3).
+
+    Returns
+    -------
+    int
+        The number of neighbours.
+    """
+    check_int(n_samples, "n_samples", minimum=3)
     return int(min(n_samples - 1, max(10, round(15 * np.sqrt(n_samples / 500)))))
 
 
@@ -45,12 +55,16 @@ def course_graph(X, n_neighbors: int | str = "auto", *, standardize: bool = True
     Parameters
     ----------
     X : array (N, D)
+        The data.
     n_neighbors : int or "auto"
-    standardize : bool — standardise the columns first (as ``cluster`` does by default)
+        The number of neighbours of each point.
+    standardize : bool
+        Standardise the columns first (as ``cluster`` does by default).
 
     Returns
     -------
-    scipy.sparse.csr_matrix (N, N), symmetric, non-negative, zero diagonal.
+    scipy.sparse.csr_matrix (N, N)
+        Symmetric, non-negative, zero diagonal.
     """
     from .. import data
     from .graph_losses import knn_graph
@@ -73,11 +87,29 @@ def kmeans_merge(X, n_clusters: int, *, oversegment: int = 4, seed: int = 0, W=N
     data, and :func:`course_utils.segments.merge_segments` groups them by the normalised cut
     (with the balance term) on :func:`course_graph` (or on ``W`` if given).
 
+    Parameters
+    ----------
+    X : array (N, D)
+        The data.
+    n_clusters : int
+        K, the number of clusters (at least 2).
+    oversegment : int
+        Segments per cluster (at least 2).
+    seed : int
+        ``random_state`` of the k-means.
+    W : scipy.sparse matrix (N, N), optional
+        The graph to merge on; :func:`course_graph` of ``X`` if None.
+    balance : float
+        The balance term of the ncut score.
+
     Returns
     -------
     labels : int array (N,) in [0, K)
-    score : float — the merged partition's ncut score
-    segments : int array (N,) — the k-means segments
+        The clusters.
+    score : float
+        The merged partition's ncut score.
+    segments : int array (N,)
+        The k-means segments.
     """
     from functools import partial
 
@@ -88,8 +120,7 @@ def kmeans_merge(X, n_clusters: int, *, oversegment: int = 4, seed: int = 0, W=N
 
     X = check_data(X, min_samples=3)
     k = check_n_clusters(n_clusters, X, minimum=2)
-    if isinstance(oversegment, bool) or not isinstance(oversegment, (int, np.integer)) or oversegment < 2:
-        raise ValueError(f"oversegment must be an integer >= 2 (segments per cluster), got {oversegment!r}.")
+    check_int(oversegment, "oversegment", minimum=2, hint=" (segments per cluster)")
     if k * oversegment > X.shape[0]:
         raise ValueError(f"{k * oversegment} segments need at least as many points; X has {X.shape[0]}.")
     if W is None:
@@ -107,6 +138,20 @@ def mixed_fraction(y, segments, W=None) -> float:
     With ``W`` each segment is first split into its connected pieces in the graph
     (:func:`course_utils.segments.split_components`), as the merge does. A merge of segments can
     only be as good as its purest grouping: a mixed piece is wrong whatever cluster it joins.
+
+    Parameters
+    ----------
+    y : int array (N,)
+        The true classes.
+    segments : int array (N,)
+        The segment of each point.
+    W : scipy.sparse matrix (N, N), optional
+        The graph; if given, segments are split into their connected pieces first.
+
+    Returns
+    -------
+    float
+        The share of points in mixed segments, in [0, 1].
     """
     y = check_labels(y)
     seg = check_labels(segments, n_samples=y.shape[0])
@@ -128,6 +173,20 @@ def unmergeable_fraction(y, segments, W=None) -> float:
     Every segment (with ``W``: every connected piece of a segment, as the merge uses) goes to one
     cluster as a whole, so at best its majority class is right and the rest wrong: the result is
     ``Σ_pieces (size − largest class count) / N``, a lower bound on the error of any merge.
+
+    Parameters
+    ----------
+    y : int array (N,)
+        The true classes.
+    segments : int array (N,)
+        The segment of each point.
+    W : scipy.sparse matrix (N, N), optional
+        The graph; if given, segments are split into their connected pieces first.
+
+    Returns
+    -------
+    float
+        The lower bound on the error of any merge, in [0, 1].
     """
     y = check_labels(y)
     seg = check_labels(segments, n_samples=y.shape[0])
@@ -147,6 +206,18 @@ def match_labels(reference, labels) -> np.ndarray:
     Only the names of the clusters change, never which points go together: use it before
     plotting so that a class keeps its colour across panels. Clusters with no partner in the
     reference get the next free numbers.
+
+    Parameters
+    ----------
+    reference : int array (N,)
+        The labelling to agree with.
+    labels : int array (N,)
+        The labelling to renumber.
+
+    Returns
+    -------
+    int array (N,)
+        ``labels`` renumbered.
     """
     from scipy.optimize import linear_sum_assignment
 

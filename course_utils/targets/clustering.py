@@ -278,7 +278,21 @@ def _merge(loss, Y: np.ndarray, k: int, name: str, opts: dict) -> tuple[np.ndarr
 
 def fit_cluster(X, n_clusters: int, objective: str | Callable = "spectral", seed: int = 0,
                 **options) -> ClusterResult:
-    """Like :func:`cluster`, but return a :class:`ClusterResult` with the details."""
+    """Like :func:`cluster`, but return a :class:`ClusterResult` with the details.
+
+    Parameters
+    ----------
+    X : array (N, D)
+        The data.
+    n_clusters : int
+        The number of clusters (at least 2).
+    objective : str or callable
+        The target function, as in :func:`cluster`.
+    seed : int
+        Seeds the initial weights.
+    **options
+        Override :data:`DEFAULTS` ``[objective]``, as in :func:`cluster`.
+    """
     X = check_data(X, min_samples=3)
     k = check_n_clusters(n_clusters, X, minimum=2)
     seed = check_int(seed, "seed", minimum=0)
