@@ -14,13 +14,14 @@ import keras
 
 from .train import fit_clustering
 
-__all__ = ["fit_clustering_reused", "TRAIN_CACHE_SIZE", "DENSE_XLA_MAX_POINTS"]
+__all__ = ["fit_clustering_reused", "TRAIN_CACHE_SIZE", "DENSE_MAX_POINTS"]
 
 #: Trained-once models kept for reuse by :func:`fit_clustering_reused`: key → (model, loss, inner).
 TRAIN_CACHE_SIZE = 8
-#: Up to this many points the reused step holds W dense and is compiled by XLA (a dense 500×500
-#: product costs less than the sparse one's bookkeeping; XLA fuses the loss's small ops).
-DENSE_XLA_MAX_POINTS = 1000
+#: Up to this many points the reused step holds W dense (a dense 500×500 product costs less than
+#: the sparse one's bookkeeping). No XLA: Keras refuses it under the op determinism that
+#: ``course_utils.setup()`` turns on, so a notebook and a test run the same kernels.
+DENSE_MAX_POINTS = 1000
 _TRAIN_CACHE: OrderedDict = OrderedDict()
 
 
@@ -35,7 +36,7 @@ def fit_clustering_reused(key: tuple | None, model: keras.Model, loss, X, *, wra
     weights and its graph into that twin, resets its optimizer, ``fit`` s it without recompiling
     (``recompile=False``) and copies the trained weights back into ``model``. Same initial
     weights, same graph, same steps: the same result whether the step was traced now or earlier.
-    Up to :data:`DENSE_XLA_MAX_POINTS` points W is held dense and the step compiled by XLA.
+    Up to :data:`DENSE_MAX_POINTS` points W is held dense.
 
     Parameters
     ----------
@@ -58,7 +59,7 @@ def fit_clustering_reused(key: tuple | None, model: keras.Model, loss, X, *, wra
     if key is None or keras.backend.backend() != "tensorflow":
         fit_clustering(model, X, wrap(loss), epochs=epochs, learning_rate=learning_rate, record_steps=False)
         return
-    small = X.shape[0] <= DENSE_XLA_MAX_POINTS
+    small = X.shape[0] <= DENSE_MAX_POINTS
     hit = _TRAIN_CACHE.get(key)
     if hit is None:
         twin = keras.models.clone_model(model)
@@ -76,5 +77,5 @@ def fit_clustering_reused(key: tuple | None, model: keras.Model, loss, X, *, wra
     inner.assign_graph(loss)
     twin.set_weights(model.get_weights())
     fit_clustering(twin, X, full, epochs=epochs, learning_rate=learning_rate, record_steps=False,
-                   recompile=False, jit_compile=small)
+                   recompile=False)
     model.set_weights(twin.get_weights())

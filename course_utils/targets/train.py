@@ -231,8 +231,7 @@ def fit_clustering(model: keras.Model, X, loss: Callable, *, epochs: int = 300,
         tracing, which is most of the time of a short fit — and only resets the optimizer to a
         fresh one's state. Compiles as usual when that earlier call does not match.
     jit_compile : bool
-        Compile the train step with XLA (faster for small dense graphs; see
-        :mod:`course_utils.targets.reuse`).
+        Compile the train step with XLA (Keras ignores it, with a warning, under op determinism).
     shuffle : bool or int
         False (default), True or an int seed — **for showing the lectures' mistake only**: every
         step sees the rows of ``X`` in a fresh random order, as ``model.fit(X, y, batch_size=N,
