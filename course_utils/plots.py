@@ -17,7 +17,7 @@ __all__ = ["scatter_clusters", "plot_loss", "membership_colors", "match_columns"
 
 # Okabe–Ito: distinguishable for colour-blind viewers and on a washed-out projector.
 PALETTE = np.array(["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9",
-                    "#D55E00", "#F0E442", "#000000", "#999999", "#882255"])
+                    "#D55E00", "#F0E442", "#000000", "#999999", "#882255", "#44AA99", "#332288"])
 
 
 def _ax(ax):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from course_utils import nbgrader_cli
+from course_utils.instructor import nbgrader_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 L06 = "06_kohonen.ipynb"

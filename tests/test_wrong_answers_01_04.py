@@ -48,7 +48,7 @@ def _pre(nb, gid):
 WRONG = {
     "01": {
         "wcss_numpy": ("test_wcss_numpy", [
-            "from course_utils import train\ndef wcss_numpy(X, C):\n    return float(train.inertia(X, C))",
+            "from course_utils.targets import train\ndef wcss_numpy(X, C):\n    return float(train.inertia(X, C))",
             "from sklearn.metrics import pairwise_distances_argmin_min\ndef wcss_numpy(X, C):\n"
             "    return float((pairwise_distances_argmin_min(X, C)[1] ** 2).sum())",
             "def wcss_numpy(X, C):\n    return KMeans(len(C), n_init=10, random_state=0).fit(X).inertia_",
@@ -56,7 +56,7 @@ WRONG = {
         "wcss_keras": ("test_wcss_keras", [
             "def wcss_keras(X, C):\n    X, C = np.asarray(X), np.asarray(C)\n"
             "    return ops.convert_to_tensor(((X[:, None] - C[None]) ** 2).sum(-1).min(1).sum())",
-            "from course_utils import train\ndef wcss_keras(X, C):\n"
+            "from course_utils.targets import train\ndef wcss_keras(X, C):\n"
             "    return ops.convert_to_tensor(train.inertia(ops.convert_to_numpy(X), ops.convert_to_numpy(C)))",
         ]),
         "nearest_centre_loss": ("test_nearest_centre_loss", [
@@ -66,7 +66,7 @@ WRONG = {
         "pairwise_sq": ("test_pairwise_sq", [
             "def pairwise_sq(X):\n    Z = ops.convert_to_numpy(X)\n"
             "    return ops.convert_to_tensor(((Z[:, None] - Z[None]) ** 2).sum(-1))",
-            "from course_utils import losses\ndef pairwise_sq(X):\n"
+            "from course_utils.targets import losses\ndef pairwise_sq(X):\n"
             "    return ops.convert_to_tensor(losses.squared_distances(ops.convert_to_numpy(X)))",
         ]),
         "dead_centre": ("test_dead_centre", [

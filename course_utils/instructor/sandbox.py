@@ -119,6 +119,9 @@ def command(argv: list[str], limits: SandboxLimits, *, uid: int = 65534, files: 
     def ro(src: str, dest: str) -> None:
         cmd.extend(["--ro-bind", src, dest])
 
+    # private folders first: a read-only bind below one of them (a checkout under /tmp) stays visible
+    cmd += ["--proc", "/proc", "--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm",
+            "--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", HOME]
     for p in _ro_paths():
         if os.path.islink(p):
             cmd.extend(["--symlink", os.readlink(p), p])
@@ -127,8 +130,6 @@ def command(argv: list[str], limits: SandboxLimits, *, uid: int = 65534, files: 
     for name in _ETC:
         if os.path.exists(f"/etc/{name}"):
             ro(f"/etc/{name}", f"/etc/{name}")
-    cmd += ["--proc", "/proc", "--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm",
-            "--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", HOME]
     ro(str(_PACKAGE), "/opt/course/course_utils")
     for rel, fd in (files or {}).items():
         if rel.startswith("/") or ".." in Path(rel).parts:
