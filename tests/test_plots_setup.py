@@ -42,7 +42,7 @@ def test_membership_colors_mix_the_colour_blind_safe_palette():
     P = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]])
     assert np.allclose(plots.membership_colors(P), [blue, orange, (blue + orange) / 2])
     with pytest.raises(ValueError, match="colours"):
-        plots.membership_colors(np.full((2, 11), 1 / 11))
+        plots.membership_colors(np.full((2, len(plots.PALETTE) + 1), 1 / (len(plots.PALETTE) + 1)))
 
 
 def test_match_columns_gives_the_same_group_the_same_column():
