@@ -139,7 +139,7 @@ def test_statuses_say_what_happened(graded):
     # the allocation is refused (address-space limit) or the notebook is stopped (memory limit)
     k = status["k_2gb_allocation", "test_wcss_numpy"]
     assert k.startswith("failed") or "memory limit" in k
-    assert tot_k(rows) in (0, 7)
+    assert tot_k(rows) in (0, 10)               # all but the 2 points of the refused task, or 0
     assert "kernel stopped" in status["j_kernel_death", "test_nearest_centre_loss"]
     assert status["f_monkeypatch", "test_wcss_numpy"].startswith("failed")
     assert status["a_correct", "test_wcss_numpy"] == "passed"

@@ -47,4 +47,4 @@ def test_generate_autograde_export_without_an_activated_environment(tmp_path):
     nbgrader("export")
     with open(tmp_path / "grades.csv") as fh:
         row = next(csv.DictReader(fh))
-    assert (row["student_id"], float(row["score"]), float(row["max_score"])) == ("alice", 7.0, 7.0)
+    assert (row["student_id"], float(row["score"]), float(row["max_score"])) == ("alice", 9.0, 9.0)
