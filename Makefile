@@ -21,8 +21,8 @@ ONE_THREAD := TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1 OMP_NUM_THREADS=
 help:
 	@echo "make lab        set up .venv and open the course in JupyterLab (127.0.0.1), for students"
 	@echo "make lab-instructor  the same lab with nbgrader's instructor tools (Create Assignment, Formgrader)"
-	@echo "make test       set up .venv and run every test (unit, notebooks, exercises, grading),"
-	@echo "                then the one-thread pass (make test-one-thread)"
+	@echo "make test       set up .venv and run every test: tests/ (unit, exercises, grading, browser),"
+	@echo "                then the lectures and masters with nbval on one thread (make test-one-thread)"
 	@echo "make test-one-thread  re-run lectures and masters with every library on one thread:"
 	@echo "                every checked output must still match (a stand-in for another CPU)"
 	@echo "make notebooks  re-store the lecture notebooks' outputs from one clean run each"
@@ -52,8 +52,10 @@ lab: setup
 lab-instructor: setup
 	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$(CURDIR)" $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
 
+# The notebooks run once, on one thread: their outputs were stored with the default thread count,
+# so matching them from another summation order is the "another machine" check (issue 12).
 test: setup browser-setup sandbox-setup
-	$(PY) -m pytest -n $(TEST_JOBS) --dist loadscope $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_JOBS) --dist loadscope tests $(PYTEST_ARGS)
 	@$(MAKE) --no-print-directory test-one-thread
 
 test-one-thread: setup

@@ -102,7 +102,7 @@ def graded(tmp_path_factory):
     (subs / "o_misnamed").mkdir()
     nbformat.write(_student(L01, all_correct=True), subs / "o_misnamed" / "homework.ipynb")
     out = tmp_path_factory.mktemp("grades") / "grades.csv"
-    limits = autograde.Limits(cell_timeout=60, notebook_timeout=400, memory_mb=1800)
+    limits = autograde.Limits(cell_timeout=30, notebook_timeout=400, memory_mb=1800)
     t0 = time.monotonic()
     rows = autograde.grade_folder(subs, solutions=ROOT / "solutions", out=out, limits=limits, jobs=2,
                                   use_sandbox=SANDBOX)

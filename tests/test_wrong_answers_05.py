@@ -4,7 +4,9 @@ Every submission is the student copy (``exercises/05_moons_assignment.ipynb``) w
 cell replaced, graded by :func:`course_utils.instructor.autograde.grade_folder` exactly as a class would be.
 The corpus covers the shortcuts the exercise must not reward:
 
-* the open task (``my_target``): a "target" that computes labels on the host — scikit-learn on
+* the open task (``my_target``): a junk target next to a patched grader (``fit_cluster`` replaced by
+  scikit-learn, the ARI forced to 1: the grader's training runs in the student's process); a "target"
+  that computes labels on the host — scikit-learn on
   ``graph.W_host`` or on ``graph.X``, the true labels, labels of the notebook's own data computed
   when the cell runs — and trains the network to copy them; the package's loss called on the host
   graph; the lecture's cell copied with its graph of the notebook's data; a NumPy "target";
@@ -107,6 +109,25 @@ def my_target(Y, graph):
     R = ops.cholesky(G)
     Z = ops.transpose(ops.solve_triangular(R, ops.transpose(Y), lower=True))
     return (ops.sum(d_t[:, None] * Z * Z) - ops.sum(Z * ops.matmul(W_t, Z))) / vol
+""",
+    # the grader's training runs in the student's process: patch it to cluster with scikit-learn, and
+    # the ARI to say 1 (the kernel restores the libraries before a trusted call: the junk target counts)
+    "patched_grader": """
+import numpy as np
+from keras import ops
+import sklearn.metrics
+from sklearn.cluster import SpectralClustering
+import course_utils.targets.clustering as cl
+OUTPUT = "memberships"
+_real = cl.fit_cluster
+def _forged(X, k, fn, seed=0, **kw):
+    res = _real(X, k, fn, seed, **kw)
+    res.labels = SpectralClustering(k, affinity="nearest_neighbors", n_neighbors=15, random_state=0).fit_predict(X)
+    return res
+cl.fit_cluster = _forged
+sklearn.metrics.adjusted_rand_score = lambda a, b: 1.0
+def my_target(P, graph):
+    return -ops.sum(P * P)
 """,
     "numpy_target": """
 import numpy as np

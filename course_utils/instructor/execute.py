@@ -6,6 +6,9 @@ A stored output must come from the code beside it. Executing in place in a fresh
 execution counts 1, 2, 3, … in order; the stamp ``metadata.course.source_sha256`` on every code
 cell records which source produced its output, so a test can tell an output left over from an
 earlier version of a cell (``tests/test_stored_notebooks.py``) even where nbval does not compare it.
+The run shows progress bars as a live session does: each cell records its seconds
+(``metadata.course.seconds``, on the machine that stored it) and whether it showed a bar
+(``metadata.course.progress``); the bars themselves are not stored.
 """
 from __future__ import annotations
 
@@ -16,7 +19,10 @@ import sys
 import time
 from pathlib import Path
 
+from ..progress import MARKER
+
 STAMP_KEY = "course"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def source_stamp(source: str | list[str]) -> str:
@@ -34,6 +40,51 @@ def source_stamp(source: str | list[str]) -> str:
     """
     text = source if isinstance(source, str) else "".join(source)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def cell_seconds(cell) -> float:
+    """Seconds a code cell ran, from nbclient's timing metadata (0.0 where it is missing)."""
+    from datetime import datetime
+
+    timing = cell.get("metadata", {}).get("execution", {})
+    start = timing.get("iopub.execute_input") or timing.get("shell.execute_reply.started")
+    end = timing.get("shell.execute_reply")
+    if not (start and end):
+        return 0.0
+    parse = (lambda t: datetime.fromisoformat(t.replace("Z", "+00:00")))
+    return max(0.0, (parse(end) - parse(start)).total_seconds())
+
+
+def _prune_widget_state(nb) -> None:
+    """Keep only the widget models that a stored output still shows (and the models they use)."""
+    state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+    models = state.get("state")
+    if not models:
+        return
+    todo = [o["data"][WIDGET_VIEW]["model_id"] for c in nb.cells if c.cell_type == "code"
+            for o in c.outputs if WIDGET_VIEW in o.get("data", {})]
+    keep: set[str] = set()
+    while todo:
+        mid = todo.pop()
+        if mid in keep or mid not in models:
+            continue
+        keep.add(mid)
+        todo.extend(_model_refs(models[mid]))
+    if keep:
+        state["state"] = {k: v for k, v in models.items() if k in keep}
+    else:
+        del nb.metadata["widgets"]
+
+
+def _model_refs(value) -> list[str]:
+    """The widget model ids a model's state refers to (``"IPY_MODEL_<id>"`` strings)."""
+    if isinstance(value, str):
+        return [value[len("IPY_MODEL_"):]] if value.startswith("IPY_MODEL_") else []
+    if isinstance(value, dict):
+        return [r for v in value.values() for r in _model_refs(v)]
+    if isinstance(value, list):
+        return [r for v in value for r in _model_refs(v)]
+    return []
 
 
 def execute_notebook(path: str | Path, timeout: int = 600, kernel_name: str = "python3") -> float:
@@ -64,6 +115,7 @@ def execute_notebook(path: str | Path, timeout: int = 600, kernel_name: str = "p
     for var, value in (("KERAS_BACKEND", "tensorflow"), ("TF_CPP_MIN_LOG_LEVEL", "3"),
                        ("TF_ENABLE_ONEDNN_OPTS", "0"), ("PYTHONHASHSEED", "0")):
         os.environ.setdefault(var, value)           # inherited by the kernel
+    os.environ.pop("COURSE_UTILS_QUIET", None)      # bars on, as a student sees them; then recorded
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no notebook at {path}")
@@ -73,8 +125,14 @@ def execute_notebook(path: str | Path, timeout: int = 600, kernel_name: str = "p
                    resources={"metadata": {"path": str(path.parent.resolve())}}).execute()
     for cell in nb.cells:
         if cell.cell_type == "code":
-            cell.metadata.setdefault(STAMP_KEY, {})["source_sha256"] = source_stamp(cell.source)
+            stamp = cell.metadata.setdefault(STAMP_KEY, {})
+            stamp["source_sha256"] = source_stamp(cell.source)
+            stamp["seconds"] = round(cell_seconds(cell), 1)
+            bars = [o for o in cell.outputs if o.get("metadata", {}).get(MARKER)]
+            stamp["progress"] = bool(bars)
+            cell.outputs = [o for o in cell.outputs if o not in bars]   # the bar is for live runs
             cell.metadata.pop("execution", None)    # timestamps would change on every run
+    _prune_widget_state(nb)
     nbformat.write(nb, path)
     return time.perf_counter() - t0
 

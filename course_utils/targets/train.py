@@ -19,7 +19,6 @@ model and the data before training.
 from __future__ import annotations
 
 import math
-import os
 import time
 from typing import Callable, Sequence
 
@@ -28,23 +27,11 @@ import numpy as np
 from keras import ops
 
 from ..metrics import inertia  # noqa: F401 (re-exported: lecture 02 calls train.inertia)
+from ..progress import MARKER, visible
 from ..validation import check_data, check_int, check_n_clusters
 from ._batches import _shuffled_batches
 
 __all__ = ["fit_clustering", "predict_memberships", "predict_centers", "predict_labels", "inertia", "LossTrace"]
-
-def _quiet() -> bool:
-    """True under pytest / nbval or when COURSE_UTILS_QUIET is set: no bars, no live plots."""
-    return bool(os.environ.get("PYTEST_CURRENT_TEST") or os.environ.get("COURSE_UTILS_QUIET"))
-
-
-def _in_notebook() -> bool:
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover
-        return False
-    ip = get_ipython()
-    return ip is not None and "IPKernelApp" in getattr(ip, "config", {})
 
 
 class LossTrace(keras.metrics.Metric):
@@ -107,7 +94,8 @@ class _Blocks(keras.callbacks.Callback):
             label = w.Label("")
             out = w.Output()
             self._widgets = (bar, label, out)
-            display(w.VBox([w.HBox([bar, label]), out]) if self.live_plot else w.HBox([bar, label]))
+            display(w.VBox([w.HBox([bar, label]), out]) if self.live_plot else w.HBox([bar, label]),
+                    metadata={MARKER: True})
 
     def on_epoch_end(self, epoch, logs=None):
         step = (epoch + 1) * self.block
@@ -298,7 +286,7 @@ def fit_clustering(model: keras.Model, X, loss: Callable, *, epochs: int = 300,
     else:  # the full batch tiled `block` times, never shuffled
         fit_kw = dict(x=np.tile(X32, (block, 1)), y=np.tile(y0, (block, 1)), batch_size=n)
 
-    show = not _quiet() and _in_notebook()
+    show = visible()
     bookkeeping = _Blocks(X32, trace, block, epochs, snapshots, progress and show, live_plot and show
                           and trace is not None)
     cbs = [bookkeeping, keras.callbacks.TerminateOnNaN(), *callbacks]
