@@ -55,11 +55,11 @@ lab-instructor: setup
 # The notebooks run once, on one thread: their outputs were stored with the default thread count,
 # so matching them from another summation order is the "another machine" check (issue 12).
 test: setup browser-setup sandbox-setup
-	$(PY) -m pytest -n $(TEST_JOBS) --dist loadscope tests $(PYTEST_ARGS)
+	COURSE_UTILS_QUIET=1 $(PY) -m pytest -n $(TEST_JOBS) --dist loadscope tests $(PYTEST_ARGS)
 	@$(MAKE) --no-print-directory test-one-thread
 
 test-one-thread: setup
-	$(ONE_THREAD) $(PY) -m pytest -n $(TEST_JOBS) --dist loadscope notebooks solutions $(PYTEST_ARGS)
+	$(ONE_THREAD) COURSE_UTILS_QUIET=1 $(PY) -m pytest -n $(TEST_JOBS) --dist loadscope notebooks solutions $(PYTEST_ARGS)
 
 notebooks: setup
 	$(PY) -m course_utils.instructor.execute $(or $(NOTEBOOKS),notebooks/*.ipynb)

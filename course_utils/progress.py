@@ -2,10 +2,12 @@
 
 A bar shows only in a live notebook kernel (JupyterLab, Jupyter, VS Code): under pytest/nbval,
 in scripts, and when ``COURSE_UTILS_QUIET`` is set it is a no-op, so tests and benchmarks print
-nothing extra. The bar is an ipywidgets ``IntProgress`` with a label (count, seconds, optional
-text); its display carries the metadata key :data:`MARKER`, so the tool that stores lecture
-outputs (``course_utils.instructor.execute``) can record that a cell showed progress and leave the
-bar itself out of the stored notebook.
+nothing extra. Bars do not nest: inside a loop that shows one (``for s in progress(seeds)``), the
+bars of the trainings it runs stay hidden, so a cell shows one bar, not a pile. The bar is an
+ipywidgets ``IntProgress`` with a label (count, seconds, optional text); its display carries the
+metadata key :data:`MARKER`, so the tool that stores lecture outputs
+(``course_utils.instructor.execute``) can record that a cell showed progress and leave the bar
+itself out of the stored notebook.
 
 >>> for seed in progress(range(5), "seeds"):   # doctest: +SKIP
 ...     fit(seed)
@@ -21,6 +23,21 @@ T = TypeVar("T")
 
 #: The display-metadata key that marks a course progress bar in a cell's outputs.
 MARKER = "course_progress"
+_open = [0]          # bars open now; an inner bar stays hidden
+_hooked = [False]    # the per-cell reset is registered with IPython
+
+
+def _reset(*_):
+    """A new cell starts with no bar open (a loop left by an exception cannot hide later bars)."""
+    _open[0] = 0
+
+
+def _hook() -> None:
+    if not _hooked[0]:
+        from IPython import get_ipython
+
+        get_ipython().events.register("pre_run_cell", _reset)
+        _hooked[0] = True
 
 
 def quiet() -> bool:
@@ -39,8 +56,8 @@ def in_notebook() -> bool:
 
 
 def visible() -> bool:
-    """Whether a progress bar would be shown here (a live notebook, not quiet)."""
-    return not quiet() and in_notebook()
+    """Whether a new progress bar would be shown here (a live notebook, not quiet, no bar open)."""
+    return _open[0] == 0 and not quiet() and in_notebook()
 
 
 class Bar:
@@ -64,7 +81,9 @@ class Bar:
         self._t0 = time.perf_counter()
         self._last = 0.0
         self._widgets = None
+        self._closed = False
         if visible():
+            _hook()
             import ipywidgets as w
             from IPython.display import display
 
@@ -73,6 +92,7 @@ class Bar:
             label = w.Label(f"0/{total}")
             self._widgets = (bar, label)
             display(w.HBox([bar, label]), metadata={MARKER: True})
+        _open[0] += 1
 
     def update(self, n: int = 1, text: str = "") -> None:
         """Advance by ``n`` steps and show ``text`` (e.g. the current loss) beside the count."""
@@ -89,9 +109,16 @@ class Bar:
     def __enter__(self) -> Bar:
         return self
 
+    def close(self) -> None:
+        """Draw the final count and let later bars show again (``with Bar(...)`` calls this)."""
+        if not self._closed:
+            self._closed = True
+            _open[0] -= 1
+            if self._widgets is not None:
+                self.update(0)
+
     def __exit__(self, *exc) -> None:
-        if self._widgets is not None and exc[0] is None:
-            self.update(0)
+        self.close()
 
 
 def progress(iterable: Iterable[T], desc: str = "", total: int | None = None) -> Iterator[T]:

@@ -4,6 +4,7 @@ import os
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+os.environ.setdefault("COURSE_UTILS_QUIET", "1")   # no progress bars in kernels nbval starts
 
 import matplotlib  # noqa: E402
 

@@ -62,3 +62,16 @@ def test_files_the_docs_name_exist():
             assert (ROOT / path).is_file(), f"{name} names {path}, which does not exist"
         for module in re.findall(r"python -m (course_utils[\w.]*)", text):
             assert module in _public_modules(), f"{name}: `python -m {module}` does not exist"
+
+
+def test_run_all_times_are_the_measured_ones():
+    """The README's Run All table gives each lecture's time as measured when it was stored."""
+    from test_stored_notebooks import LECTURES, run_all_seconds
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `(\d\d)_\w+` \| (\d+) s \|", text, flags=re.M))
+    assert sorted(rows) == [p.name[:2] for p in LECTURES], "the Run All table must list every lecture"
+    for p in LECTURES:
+        measured = run_all_seconds(p)
+        stated = int(rows[p.name[:2]])
+        assert abs(stated - measured) <= max(3, 0.15 * measured), (p.name, stated, round(measured, 1))

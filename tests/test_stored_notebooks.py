@@ -55,3 +55,32 @@ def test_stamp_changes_with_the_source():
     # the check above would be vacuous if the stamp ignored edits
     assert source_stamp("print(1)\n") != source_stamp("print(2)\n")
     assert source_stamp(["print(", "1)\n"]) == source_stamp("print(1)\n")
+
+
+SETUP_CELL = 1   # the first code cell imports TensorFlow (a few seconds) and prints the versions
+
+
+@pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.name)
+def test_every_slow_cell_shows_progress(path):
+    """No silent [*]: a lecture cell that ran longer than 3 s when stored showed a progress bar."""
+    cells = _code_cells(path)
+    stamps = [c.get("metadata", {}).get(STAMP_KEY, {}) for c in cells]
+    assert all("seconds" in s and "progress" in s for s in stamps), (
+        f"{path.name}: store it with `make notebooks` (records each cell's seconds and progress bar)")
+    silent = [(i, s["seconds"]) for i, s in enumerate(stamps, 1)
+              if i != SETUP_CELL and s["seconds"] > 3 and not s["progress"]]
+    assert not silent, (f"{path.name}: code cells (number, seconds) that ran over 3 s without a progress bar: "
+                        f"{silent} — loop with course_utils.progress.progress(...) or train with fit_clustering")
+
+
+def run_all_seconds(path: Path) -> float:
+    """Seconds of a top-to-bottom run, as measured when the notebook was stored."""
+    return sum(c.get("metadata", {}).get(STAMP_KEY, {}).get("seconds", 0.0) for c in _code_cells(path))
+
+
+@pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.name)
+def test_no_cell_trains_longer_than_the_readme_promises(path):
+    """README: "every cell takes at most about 10 s" (measured on the 2-core machine that stored it)."""
+    slow = [(i, c["metadata"][STAMP_KEY]["seconds"]) for i, c in enumerate(_code_cells(path), 1)
+            if c.get("metadata", {}).get(STAMP_KEY, {}).get("seconds", 0.0) > 12]
+    assert not slow, f"{path.name}: code cells (number, seconds) over the README's ~10 s: {slow}"

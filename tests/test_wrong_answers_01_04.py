@@ -52,6 +52,8 @@ WRONG = {
             "from sklearn.metrics import pairwise_distances_argmin_min\ndef wcss_numpy(X, C):\n"
             "    return float((pairwise_distances_argmin_min(X, C)[1] ** 2).sum())",
             "def wcss_numpy(X, C):\n    return KMeans(len(C), n_init=10, random_state=0).fit(X).inertia_",
+            "from course_utils.targets import losses\ndef wcss_numpy(X, C):\n"
+            "    return float(losses.squared_distances(np.asarray(X), np.asarray(C)).min(1).sum())",
         ]),
         "wcss_keras": ("test_wcss_keras", [
             "def wcss_keras(X, C):\n    X, C = np.asarray(X), np.asarray(C)\n"
@@ -86,6 +88,8 @@ WRONG = {
             "def centroid_target(X, Y, K):\n    return train.inertia(X, centres_from_output(Y, K)) / len(X)",
             "def centroid_target(X, Y, K):\n    C = centres_from_output(Y, K)\n"
             "    return float(((X[:, None] - C[None]) ** 2).sum(-1).min(1).sum())",
+            "from course_utils.targets import losses_lecture\ndef centroid_target(X, Y, K):   # lecture 02's cell\n"
+            "    return float(np.mean(losses_lecture.lecture_centroid_loss(X, K)(None, np.asarray(Y, 'float32'))))",
         ]),
         "train_no_dead": ("test_train_no_dead", [
             "net4 = models.centroid_network(2, 3, seed=0)\n"
@@ -108,6 +112,9 @@ WRONG = {
         "pairwise_sq_matrix": ("test_pairwise_sq_matrix", [
             "def pairwise_sq_matrix(X):\n    return losses.squared_distances(X)",
             "from scipy.spatial.distance import cdist\ndef pairwise_sq_matrix(X):\n    return cdist(X, X, 'sqeuclidean')",
+            "from course_utils.targets import losses_lecture\ndef pairwise_sq_matrix(X):   # the lecture's broadcast\n"
+            "    return ops.convert_to_numpy(losses_lecture.lecture_distance_matrix(X)).astype(float)",
+            "from scipy.spatial import distance_matrix\ndef pairwise_sq_matrix(X):\n    return distance_matrix(X, X) ** 2",
         ]),
         "co_membership": ("test_co_membership", [
             "def co_membership(P):\n    return P.T @ P",
@@ -116,6 +123,9 @@ WRONG = {
             "def normalized_target(M, P):\n    return float(losses.normalized_proximity_loss(M, P.shape[1])("
             "np.zeros((len(P), 1), 'float32'), np.asarray(P, 'float32')))",
             "def normalized_target(M, P):\n    return float(-((P * (M @ P)).sum(0) / P.sum(0)).sum())",
+            "def normalized_target(M, P):   # the private class behind the factory\n"
+            "    return float(losses._NormalizedProximityLoss(M, P.shape[1])(np.zeros((len(P), 1), 'float32'), "
+            "np.asarray(P, 'float32')))",
         ]),
         "shuffled_loss": ("test_shuffled_loss", [
             "in_order = normalized_target(M, P_true)\nshuffled_mean = in_order   # 'the order does not matter'",
@@ -131,6 +141,7 @@ WRONG = {
             "from scipy.special import softmax\ndef sharp_softmax(x, A):\n    return softmax(A * np.asarray(x), axis=1)",
             "def sharp_softmax(x, A):   # the lecture's batch maximum\n    x = np.asarray(x, dtype=float)\n"
             "    e = np.exp(A * (x - x.max()))\n    return e / e.sum(axis=1, keepdims=True)",
+            "from sklearn.utils.extmath import softmax\ndef sharp_softmax(x, A):\n    return softmax(A * np.asarray(x, dtype=float))",
         ]),
         "hardness": ("test_hardness", [
             "def hardness(P):\n    return float(np.asarray(P).max())",
@@ -141,10 +152,15 @@ WRONG = {
             "net_plain.set_weights(net10.get_weights())   # weights not rescaled",
             "net_plain = models.assignment_network(2, 3, sharpness=10.0, seed=0)\n"
             "net_plain.set_weights(net10.get_weights())   # A kept at 10",
+            "net_plain = models.assignment_network(2, 3, sharpness=1.0, seed=3)\n"
+            "net10.layers[-1].sharpness = 1.0             # the reference changed, not the weights",
         ]),
         "large_a_limit": ("test_large_a_limit", [
-            "limit_value = -float(len(X))",
-            "limit_value = sum(((X[y == k] - X[y == k].mean(0)) ** 2).sum() for k in range(3))   # WCSS, not 2 WCSS",
+            "def limit_value(X, labels):\n    return -float(len(X))",
+            "def limit_value(X, labels):   # WCSS, not 2 WCSS\n"
+            "    return float(sum(((X[labels == k] - X[labels == k].mean(0)) ** 2).sum() for k in np.unique(labels)))",
+            "def limit_value(X, labels):\n    return 2 * metrics.report(X, labels)['wcss']",
+            "def limit_value(X, labels):\n    return 1907.3            # the lecture's table",
         ]),
     },
 }

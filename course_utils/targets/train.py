@@ -27,7 +27,7 @@ import numpy as np
 from keras import ops
 
 from ..metrics import inertia  # noqa: F401 (re-exported: lecture 02 calls train.inertia)
-from ..progress import MARKER, visible
+from ..progress import MARKER, Bar, visible
 from ..validation import check_data, check_int, check_n_clusters
 from ._batches import _shuffled_batches
 
@@ -81,54 +81,53 @@ class _Blocks(keras.callbacks.Callback):
         self.snapshots: dict[int, np.ndarray] = {}
         self.progress, self.live_plot, self.update_every = progress, live_plot, update_every
         self._last = 0.0
-        self._widgets = None
+        self._bar: Bar | None = None
+        self._out = None
 
     def on_train_begin(self, logs=None):
         if 0 in self.want:
             self.snapshots[0] = _predict(self.model, self.X32)
         if self.progress or self.live_plot:
+            self._bar = Bar(self.total, "epochs", min_interval=self.update_every)
+        if self.live_plot:
             import ipywidgets as w
             from IPython.display import display
 
-            bar = w.IntProgress(min=0, max=self.total, description="epochs")
-            label = w.Label("")
-            out = w.Output()
-            self._widgets = (bar, label, out)
-            display(w.VBox([w.HBox([bar, label]), out]) if self.live_plot else w.HBox([bar, label]),
-                    metadata={MARKER: True})
+            self._out = w.Output()
+            display(self._out, metadata={MARKER: True})
 
     def on_epoch_end(self, epoch, logs=None):
         step = (epoch + 1) * self.block
         for s in self.want:
             if step - self.block < s <= step and s not in self.snapshots:
                 self.snapshots[s] = _predict(self.model, self.X32)   # at the block end >= s
-        if self._widgets is not None and (time.perf_counter() - self._last > self.update_every
-                                          or step >= self.total):
-            self._last = time.perf_counter()
-            self._draw(step)
+        if self._bar is not None:
+            values = self.trace.values() if self.trace is not None else np.empty(0)
+            self._bar.update(min(step, self.total) - self._bar.n,
+                             f"loss {values[-1]:.4g}" if values.size else "")
+            if self._out is not None and values.size and (time.perf_counter() - self._last > self.update_every
+                                                           or step >= self.total):
+                self._last = time.perf_counter()
+                self._plot(values)
 
-    def on_train_end(self, logs=None):
-        if self._widgets is not None:
-            self._draw(int(ops.convert_to_numpy(self.trace.count)))
+    def close(self):
+        """Close the bar (also when training stopped with an error)."""
+        if self._bar is not None:
+            self._bar.close()
 
-    def _draw(self, step):
-        bar, label, out = self._widgets
-        values = self.trace.values()
-        bar.value = min(step, self.total)
-        label.value = f"{step}/{self.total}  loss {values[-1]:.4g}" if values.size else ""
-        if self.live_plot and values.size:
-            import matplotlib.pyplot as plt
-            from IPython.display import display
+    def _plot(self, values):
+        import matplotlib.pyplot as plt
+        from IPython.display import display
 
-            with out:
-                out.clear_output(wait=True)
-                fig, ax = plt.subplots(figsize=(7, 3))
-                ax.plot(np.arange(1, values.size + 1), values)
-                ax.set_xlim(0, self.total)
-                ax.set_xlabel("epoch")
-                ax.set_ylabel("loss")
-                display(fig)
-                plt.close(fig)
+        with self._out:
+            self._out.clear_output(wait=True)
+            fig, ax = plt.subplots(figsize=(7, 3))
+            ax.plot(np.arange(1, values.size + 1), values)
+            ax.set_xlim(0, self.total)
+            ax.set_xlabel("epoch")
+            ax.set_ylabel("loss")
+            display(fig)
+            plt.close(fig)
 
 
 def _predict(model, X) -> np.ndarray:
@@ -167,7 +166,7 @@ def fit_clustering(model: keras.Model, X, loss: Callable, *, epochs: int = 300,
                    optimizer: str | keras.optimizers.Optimizer = "adam", learning_rate: float | None = None,
                    patience: int | None = None, min_delta: float = 0.0,
                    steps_per_execution: int = 50, snapshots: Sequence[int] = (),
-                   callbacks: Sequence[keras.callbacks.Callback] = (), progress: bool = False,
+                   callbacks: Sequence[keras.callbacks.Callback] = (), progress: bool = True,
                    live_plot: bool = False, record_steps: bool = True,
                    shuffle: bool | int = False, recompile: bool = True,
                    jit_compile: bool = False) -> keras.callbacks.History:
@@ -295,7 +294,10 @@ def fit_clustering(model: keras.Model, X, loss: Callable, *, epochs: int = 300,
         cbs.append(keras.callbacks.EarlyStopping(monitor="loss", mode="min", min_delta=float(min_delta),
                                                  patience=max(1, math.ceil(patience / block))))
     t0 = time.perf_counter()
-    hist = model.fit(**fit_kw, epochs=epochs // block, verbose=0, callbacks=cbs, shuffle=False)
+    try:
+        hist = model.fit(**fit_kw, epochs=epochs // block, verbose=0, callbacks=cbs, shuffle=False)
+    finally:
+        bookkeeping.close()
     seconds = time.perf_counter() - t0
 
     block_loss = [float(v) for v in hist.history.get("loss", [])]
