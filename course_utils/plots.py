@@ -25,7 +25,7 @@ def _ax(ax):
 
 
 def scatter_clusters(X, labels=None, *, centers=None, true_centers=None, ax=None, title: str | None = None,
-                     s: float = 18, legend: bool = True):
+                     s: float = 18, legend: bool = True, center_size: float = 220):
     """Scatter 2-D points coloured by cluster, with learned centres (×) and true centres (★).
 
     Parameters
@@ -47,6 +47,8 @@ def scatter_clusters(X, labels=None, *, centers=None, true_centers=None, ax=None
         Marker size of the points.
     legend : bool
         A legend beside the axes (outside, so it covers no data).
+    center_size : float
+        Marker size of the learned centres (smaller in small panels, so they hide no points).
 
     Returns
     -------
@@ -66,7 +68,7 @@ def scatter_clusters(X, labels=None, *, centers=None, true_centers=None, ax=None
             ax.scatter(X[m, 0], X[m, 1], s=s, color=PALETTE[i % len(PALETTE)], label=f"cluster {k}")
     if centers is not None:
         c = check_data(centers, name="centers", n_features=2)
-        ax.scatter(c[:, 0], c[:, 1], marker="X", s=220, c="white", edgecolor="black", linewidth=1.5,
+        ax.scatter(c[:, 0], c[:, 1], marker="X", s=center_size, c="white", edgecolor="black", linewidth=1.5,
                    zorder=5, label="learned centre")
     if true_centers is not None:                  # drawn on top, hollow: a learned centre stays visible
         c = check_data(true_centers, name="true_centers", n_features=2)

@@ -19,6 +19,8 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
+from .validation import check_int
+
 T = TypeVar("T")
 
 #: The display-metadata key that marks a course progress bar in a cell's outputs.
@@ -74,8 +76,7 @@ class Bar:
     """
 
     def __init__(self, total: int, desc: str = "", min_interval: float = 0.2):
-        if isinstance(total, bool) or not isinstance(total, int) or total < 1:
-            raise ValueError(f"total must be a positive int (the number of steps), got {total!r}.")
+        total = check_int(total, "total", minimum=1, hint=" (the number of steps: epochs, restarts, seeds)")
         self.total, self.desc, self.min_interval = total, str(desc), float(min_interval)
         self.n = 0
         self._t0 = time.perf_counter()

@@ -20,7 +20,7 @@ def test_no_bar_outside_a_notebook_and_the_items_pass_through():
 
 
 def test_bad_arguments_say_what_to_do():
-    with pytest.raises(ValueError, match="positive int"):
+    with pytest.raises(ValueError, match="total"):
         progress.Bar(0)
     with pytest.raises(TypeError, match="total="):
         list(progress.progress(iter([1, 2])))

@@ -66,7 +66,8 @@ def test_a_patched_library_is_put_back_before_a_trusted_call(kernel):
     assert patch["ok"], patch
     assert _ari(_call(kernel, REPORT, X, LABELS, TRUE)) == pytest.approx(truth)
     # and the student's own view of the library is the pristine one again, not a forged one
-    check = kernel({"op": "exec", "source": "import sklearn.metrics as m\n_v = m.adjusted_rand_score([0, 0, 1, 1], [0, 1, 0, 1])"})
+    check = kernel({"op": "exec",
+                    "source": "import sklearn.metrics as m\n_v = m.adjusted_rand_score([0, 0, 1, 1], [0, 1, 0, 1])"})
     assert check["ok"]
     assert probes.decode(kernel({"op": "get", "name": "_v"})["value"]) == pytest.approx(-0.5)
 
@@ -96,7 +97,8 @@ def test_no_trusted_call_beside_a_thread_the_student_started(kernel):
 def test_an_honest_call_passes_the_check(kernel):
     # the course's own training, run as a trusted call, must not trip the "changed" check
     kernel({"op": "exec", "source": "import course_utils\ncourse_utils.setup()\nfrom keras import ops\n"
-                                    "def ident(P, graph):\n    return -ops.sum(P * P) / ops.cast(ops.shape(P)[0], 'float32')\n"})
+                                    "def ident(P, graph):\n"
+                                    "    return -ops.sum(P * P) / ops.cast(ops.shape(P)[0], 'float32')\n"})
     rng = np.random.default_rng(0)
     Xb = np.vstack([rng.normal(0, 0.3, (30, 2)), rng.normal(4, 0.3, (30, 2))])
     yb = np.repeat([0, 1], 30)

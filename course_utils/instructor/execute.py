@@ -43,7 +43,18 @@ def source_stamp(source: str | list[str]) -> str:
 
 
 def cell_seconds(cell) -> float:
-    """Seconds a code cell ran, from nbclient's timing metadata (0.0 where it is missing)."""
+    """Seconds a code cell ran, from nbclient's timing metadata (0.0 where it is missing).
+
+    Parameters
+    ----------
+    cell : nbformat.NotebookNode
+        An executed code cell (nbclient records ``metadata.execution`` timestamps).
+
+    Returns
+    -------
+    float
+        From the kernel taking the cell to its reply.
+    """
     from datetime import datetime
 
     timing = cell.get("metadata", {}).get("execution", {})
