@@ -104,7 +104,7 @@ def main() -> None:
                 w, _, lab = timed(lambda: KMeans(k, n_init=10, random_state=s).fit_predict(Xs))
                 rows["k-means"].append(ari(ys, lab))
                 secs["k-means"].append(w)
-                w, _, (lab, _) = timed(lambda: kmeans_merge(Xs, k, seed=s))      # k-means segments + the merge
+                w, _, (lab, _, _) = timed(lambda: kmeans_merge(Xs, k, seed=s))   # k-means segments + the merge
                 rows["km-merge"].append(ari(ys, lab))
                 secs["km-merge"].append(w)
                 sk_same = SpectralClustering(k, affinity="precomputed", random_state=s)   # the course's graph
