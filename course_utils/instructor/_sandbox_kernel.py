@@ -110,7 +110,8 @@ class _Pristine:
             for k, v in self.names[n].items():
                 if now.get(k) is not v:
                     now[k] = v
-            now.pop("__getattr__", None) if "__getattr__" not in self.names[n] else None
+            if "__getattr__" not in self.names[n]:      # a module-level __getattr__ the student added
+                now.pop("__getattr__", None)
         for c, then in self.classes.items():
             for k, v in then.items():
                 if c.__dict__.get(k) is not v:
