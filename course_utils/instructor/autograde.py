@@ -28,8 +28,6 @@ import html
 import json
 import os
 import secrets
-import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -37,7 +35,7 @@ from pathlib import Path
 import nbformat
 
 from ..validation import check_int
-from . import grader_session, sandbox
+from . import grader_session, sandbox, workers
 from .grading import TaskResult, _meta, course_folder, generate_exercise, merge_submission
 
 __all__ = ["grade_folder", "grade_one", "Limits"]
@@ -144,46 +142,11 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def _rss_mb(pid: int) -> float:
-    """Resident memory of the processes under the worker ``pid``: the submission's sandbox."""
-    import psutil
-
-    try:
-        proc = psutil.Process(pid)
-        procs = proc.children(recursive=True)
-    except psutil.Error:
-        return 0.0
-    total = 0
-    for p in procs:
-        try:
-            total += p.memory_info().rss
-        except psutil.Error:
-            pass
-    return total / 2**20
-
-
 def _run_worker(master: Path, sub: Path, part: Path, student: str, limits: Limits, uid: int, use_sandbox: bool):
-    """Run one notebook in a worker process group; kill it on time or memory limit. Returns a status."""
-    cmd = [sys.executable, "-m", "course_utils.instructor.autograde", "_worker", str(master), str(sub), str(part),
-           student, str(limits.cell_timeout), str(limits.memory_mb), str(limits.notebook_timeout), str(uid),
-           "1" if use_sandbox else "0"]
-    env = dict(os.environ, PYTHONHASHSEED="0")
-    proc = subprocess.Popen(cmd, start_new_session=True, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-    start, why = time.monotonic(), None
-    while proc.poll() is None:
-        time.sleep(0.2)
-        if time.monotonic() - start > limits.notebook_timeout:
-            why = f"notebook time limit ({limits.notebook_timeout} s)"
-        elif _rss_mb(proc.pid) > limits.memory_mb:
-            why = f"memory limit ({limits.memory_mb} MB)"
-        if why:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.wait()
-    return why or (None if proc.returncode == 0 else f"grader worker failed (exit {proc.returncode})")
+    """Grade one notebook in a worker (:func:`course_utils.instructor.workers.run`). Returns a status."""
+    argv = [str(master), str(sub), str(part), student, str(limits.cell_timeout), str(limits.memory_mb),
+            str(limits.notebook_timeout), str(uid), "1" if use_sandbox else "0"]
+    return workers.run(_worker_main, argv, time_limit=limits.notebook_timeout, memory_mb=limits.memory_mb)
 
 
 def grade_folder(submissions: Path | str, *, solutions: Path | str | None = None,
