@@ -48,28 +48,42 @@ def _pre(nb, gid):
 WRONG = {
     "01": {
         "wcss_numpy": ("test_wcss_numpy", [
-            "from course_utils.targets import train\ndef wcss_numpy(X, C):\n    return float(train.inertia(X, C))",
+            "def wcss_numpy(X, C):   # the lecture's cell: the total, not one sum per centre\n"
+            "    d2 = ((X[:, None, :] - C[None, :, :]) ** 2).sum(axis=-1)\n    return d2.min(axis=1).sum()",
             "from sklearn.metrics import pairwise_distances_argmin_min\ndef wcss_numpy(X, C):\n"
-            "    return float((pairwise_distances_argmin_min(X, C)[1] ** 2).sum())",
-            "def wcss_numpy(X, C):\n    return KMeans(len(C), n_init=10, random_state=0).fit(X).inertia_",
-            "from course_utils.targets import losses\ndef wcss_numpy(X, C):\n"
-            "    return float(losses.squared_distances(np.asarray(X), np.asarray(C)).min(1).sum())",
+            "    near, d = pairwise_distances_argmin_min(X, C)\n    return np.bincount(near, d ** 2, minlength=len(C))",
+            "def wcss_numpy(X, C):   # the true labels, not the nearest centre\n"
+            "    return np.array([((X[y == k] - C[k]) ** 2).sum() for k in range(len(C))])",
+            "def wcss_numpy(X, C):   # a dead centre drops out of the array\n"
+            "    d2 = ((X[:, None] - C[None]) ** 2).sum(-1)\n    return np.bincount(d2.argmin(1), d2.min(1))",
         ]),
         "wcss_keras": ("test_wcss_keras", [
-            "def wcss_keras(X, C):\n    X, C = np.asarray(X), np.asarray(C)\n"
-            "    return ops.convert_to_tensor(((X[:, None] - C[None]) ** 2).sum(-1).min(1).sum())",
-            "from course_utils.targets import train\ndef wcss_keras(X, C):\n"
-            "    return ops.convert_to_tensor(train.inertia(ops.convert_to_numpy(X), ops.convert_to_numpy(C)))",
+            "def wcss_keras(X, C, w):   # the lecture's cell: the weights ignored\n"
+            "    d2 = ops.sum(ops.square(ops.expand_dims(X, 1) - ops.expand_dims(C, 0)), axis=-1)\n"
+            "    return ops.sum(ops.amin(d2, axis=1))",
+            "def wcss_keras(X, C, w):\n    X, C, w = (np.asarray(a) for a in (X, C, w))\n"
+            "    return ops.convert_to_tensor((w * ((X[:, None] - C[None]) ** 2).sum(-1).min(1)).sum())",
+            "def wcss_keras(X, C, w):   # a mean, not the sum\n"
+            "    d2 = ops.sum(ops.square(ops.expand_dims(X, 1) - ops.expand_dims(C, 0)), axis=-1)\n"
+            "    return ops.mean(w * ops.amin(d2, axis=1))",
         ]),
         "nearest_centre_loss": ("test_nearest_centre_loss", [
-            "def nearest_centre_loss(y_true, y_pred):\n    return ops.mean(y_pred, axis=1)",
-            "def nearest_centre_loss(y_true, y_pred):\n    return ops.amin(y_pred, axis=1) + ops.mean(y_true)",
+            "def nearest_centre_loss(y_true, y_pred, T=1.0):   # the lecture's hard loss\n    return ops.amin(y_pred, axis=1)",
+            "def nearest_centre_loss(y_true, y_pred, T=1.0):   # exp underflows for large distances\n"
+            "    return -T * ops.log(ops.sum(ops.exp(-y_pred / T), axis=1))",
+            "from scipy.special import logsumexp\ndef nearest_centre_loss(y_true, y_pred, T=1.0):\n"
+            "    return ops.convert_to_tensor(-T * logsumexp(-ops.convert_to_numpy(y_pred) / T, axis=1))",
+            "def nearest_centre_loss(y_true, y_pred, T=1.0):   # T forgotten\n"
+            "    m = ops.amin(y_pred, axis=1, keepdims=True)\n"
+            "    return ops.squeeze(m, 1) - ops.log(ops.sum(ops.exp(-(y_pred - m)), axis=1))",
         ]),
         "pairwise_sq": ("test_pairwise_sq", [
-            "def pairwise_sq(X):\n    Z = ops.convert_to_numpy(X)\n"
-            "    return ops.convert_to_tensor(((Z[:, None] - Z[None]) ** 2).sum(-1))",
-            "from course_utils.targets import losses\ndef pairwise_sq(X):\n"
-            "    return ops.convert_to_tensor(losses.squared_distances(ops.convert_to_numpy(X)))",
+            "def pairwise_sq(X, Z):   # the lecture's cell: X with itself\n    n, d = X.shape\n"
+            "    m1 = ops.broadcast_to(X, (n, n, d))\n    return ops.sum(ops.square(m1 - ops.moveaxis(m1, 0, 1)), axis=-1)",
+            "from scipy.spatial.distance import cdist\ndef pairwise_sq(X, Z):\n"
+            "    return ops.convert_to_tensor(cdist(ops.convert_to_numpy(X), ops.convert_to_numpy(Z), 'sqeuclidean'))",
+            "from course_utils.targets import losses\ndef pairwise_sq(X, Z):\n"
+            "    return ops.convert_to_tensor(losses.squared_distances(ops.convert_to_numpy(X), ops.convert_to_numpy(Z)))",
         ]),
         "dead_centre": ("test_dead_centre", [
             "dead_moves = float(np.linalg.norm(C_dead[2] - X.mean(0)))   # 'it is pulled to the data'\n"
@@ -91,21 +105,17 @@ WRONG = {
             "from course_utils.targets import losses_lecture\ndef centroid_target(X, Y, K):   # lecture 02's cell\n"
             "    return float(np.mean(losses_lecture.lecture_centroid_loss(X, K)(None, np.asarray(Y, 'float32'))))",
         ]),
-        "train_no_dead": ("test_train_no_dead", [
-            "net4 = models.centroid_network(2, 3, seed=0)\n"
-            "hist4 = train.fit_clustering(net4, X4, losses.centroid_loss(X4, 3), epochs=300)\n"
-            "centers4 = KMeans(3, n_init=10, random_state=0).fit(X4).cluster_centers_",
-            "net4 = models.centroid_network(2, 3, seed=0)   # the lecture's cell, copied\n"
-            "hist4 = train.fit_clustering(net4, X4, losses.centroid_loss(X4, 3), epochs=300)\n"
-            "centers4 = train.predict_centers(net4, X4, 3)",
-            "km = KMeans(3, n_init=10, random_state=0).fit(X4)   # start at the answer\n"
-            "net4 = models.centroid_network(2, 3, seed=0, init_centers=km.cluster_centers_)\n"
-            "hist4 = train.fit_clustering(net4, X4, losses.centroid_loss(X4, 3), epochs=300)\n"
-            "centers4 = train.predict_centers(net4, X4, 3)",
-            "from course_utils.targets.clustering import fit_cluster\nr = fit_cluster(X4, 3, 'centroid', seed=0)\n"
-            "net4 = models.centroid_network(2, 3, seed=0)\n"
-            "hist4 = train.fit_clustering(net4, X4, losses.centroid_loss(X4, 3), epochs=300)\n"
-            "centers4 = r.output.mean(0).reshape(3, 2)",
+        "good_start": ("test_good_start", [
+            "from sklearn.cluster import kmeans_plusplus\ndef good_start(X, K, seed=0):\n"
+            "    return kmeans_plusplus(np.asarray(X, dtype=float), K, random_state=seed)[0]",
+            "def good_start(X, K, seed=0):   # uniform: no d(x)^2\n    X = np.asarray(X, dtype=float)\n"
+            "    return X[np.random.default_rng(seed).choice(len(X), K, replace=False)]",
+            "def good_start(X, K, seed=0):   # farthest point: deterministic after the first\n"
+            "    X = np.asarray(X, dtype=float)\n    chosen = [np.random.default_rng(seed).integers(len(X))]\n"
+            "    for _ in range(K - 1):\n        chosen.append(((X[:, None] - X[chosen][None]) ** 2).sum(-1).min(1).argmax())\n"
+            "    return X[chosen]",
+            "def good_start(X, K, seed=0):   # one point of each true cluster\n"
+            "    return np.array([X4[y4 == k][seed % 5] for k in range(K)])",
         ]),
     },
     "03": {
