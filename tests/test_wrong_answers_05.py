@@ -129,6 +129,19 @@ sklearn.metrics.adjusted_rand_score = lambda a, b: 1.0
 def my_target(P, graph):
     return -ops.sum(P * P)
 """,
+    # lecture 05's spectral cell, renamed and fed the grader's graph: it clusters the moons, but it is a copy
+    "lecture_spectral_renamed": """
+from keras import ops
+OUTPUT = "embedding"
+def my_target(Y, graph):
+    d_t, W_t = graph.degree, graph.W
+    vol = ops.sum(d_t)
+    G = ops.matmul(ops.transpose(Y), Y * d_t[:, None]) / vol
+    G = G + 1e-4 * (ops.trace(G) / ops.shape(Y)[1] + 1e-7) * ops.eye(ops.shape(Y)[1])
+    R = ops.cholesky(G)
+    Z = ops.transpose(ops.solve_triangular(R, ops.transpose(Y), lower=True))
+    return 2.0 * (ops.sum(d_t[:, None] * Z * Z) - ops.sum(Z * ops.matmul(W_t, Z))) / vol + 1.0
+""",
     "numpy_target": """
 import numpy as np
 from keras import ops

@@ -17,7 +17,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["score_target", "total_points", "TargetScore", "own_work", "value_and_gradient"]
+__all__ = ["score_target", "total_points", "TargetScore", "own_work", "value_and_gradient", "lecture_copy"]
 
 
 def value_and_gradient(fn: Callable, *args, wrt: int = 0, weights=None, compiled: bool = False):
@@ -212,3 +212,67 @@ def total_points(scores: Sequence[TargetScore]) -> float:
     float
     """
     return round(float(sum(s.points for s in scores)), 3)
+
+
+def lecture_copy(fn: Callable, *, output: str = "memberships", trials: int = 12, seed: int = 0) -> str | None:
+    """Which of lecture 05's targets ``fn`` is, up to a scale and a constant, or None if none.
+
+    The open moons task asks for a target of one's own; the lecture writes three in the notebook
+    (ncut with its balance term, the spectral loss, IIC with its entropy weight), and a renamed
+    copy must not earn the points. ``fn`` is evaluated as the grader does
+    (:func:`course_utils.targets.assignment.evaluate_target`) on ``trials`` random network outputs
+    on a small moons graph; its values are fitted by least squares on the lecture target's parts
+    (ncut and the balance term; spectral; IIC's two sums) plus a constant. A fit within 0.1 % of the
+    values' spread is a copy, whatever its weights; a target with a term of its own is not.
+
+    Parameters
+    ----------
+    fn : callable
+        The student's target ``fn(P, graph)``.
+    output : {"memberships", "embedding"}
+        What the network emits (as for :func:`score_target`).
+    trials : int
+        Random outputs to compare on (at least 6).
+    seed : int
+        Seed of the data and the outputs.
+
+    Returns
+    -------
+    str or None
+        ``"ncut"``, ``"spectral"`` or ``"iic"``; None when ``fn`` is none of them (or raises).
+    """
+    from ..data import moons
+    from ..targets import graph_losses as gl
+    from ..targets.assignment import evaluate_target, make_graph
+    from ..validation import check_int
+
+    check_int(trials, "trials", minimum=6)
+    if output not in ("memberships", "embedding"):
+        raise ValueError(f"output must be 'memberships' or 'embedding', got {output!r}.")
+    X, _ = moons(150, noise=0.1, random_state=seed)
+    graph = make_graph(X, n_neighbors=10)
+    W, k, rng = graph.W_host, 2, np.random.default_rng(seed)
+    losses = {"ncut": [gl.ncut_loss(W, k, balance=b) for b in (0.0, 1.0)],       # ncut, ncut + balance
+              "iic": [gl.iic_loss(W, k, entropy_weight=w) for w in (1.0, 2.0)],   # any entropy weight: a mix
+              "spectral": [gl.spectral_loss(W, k)]}
+    names = ["spectral"] if output == "embedding" else ["ncut", "iic"]
+    values, features = [], {n: [] for n in names}
+    for _ in range(trials):
+        Z = rng.normal(size=(len(X), k)) * rng.uniform(0.3, 3.0)
+        P = (Z if output == "embedding" else np.exp(Z) / np.exp(Z).sum(1, keepdims=True)).astype(np.float32)
+        try:
+            values.append(evaluate_target(fn, P, graph)[0])
+        except Exception:  # noqa: BLE001 - a broken target is scored elsewhere, not here
+            return None
+        for n in names:
+            features[n].append([float(np.asarray(loss.target(P))) for loss in losses[n]])
+    values = np.asarray(values, dtype=float)
+    spread = values.std()
+    if not np.all(np.isfinite(values)) or spread == 0:
+        return None
+    for n in names:
+        A = np.column_stack([np.asarray(features[n]), np.ones(trials)])
+        coef, *_ = np.linalg.lstsq(A, values, rcond=None)
+        if np.sqrt(np.mean((A @ coef - values) ** 2)) < 1e-3 * spread:
+            return n
+    return None
