@@ -132,12 +132,13 @@ def plot_loss(history, *, ax=None, title: str = "Target function during training
 
 
 def membership_colors(P) -> np.ndarray:
-    """Map soft memberships (N, K) to colours: a point sure of cluster k gets ``PALETTE[k]``.
+    """Map soft memberships (N, K) to colours: hue = the most probable cluster, paleness = doubt.
 
-    The colour is the membership-weighted mix of the Okabe–Ito colours ``Σ_k p_nk PALETTE[k]`` (in
-    RGB), so a sure point shows its cluster's colour-blind-safe colour and an unsure one a muddy
-    mix of the candidates (p = (½, ½) lies halfway between blue and orange). Column k always gets
-    colour k: use :func:`match_columns` first to give the same cluster the same colour in every panel.
+    A point sure of cluster k gets ``PALETTE[k]``; an unsure one a paler tint of the same colour,
+    down to near white at equal memberships (the tint is ``1 − (p_max − 1/K) / (1 − 1/K)``).
+    Hues are never mixed: a blend of two colour-blind-safe colours is not colour-blind-safe and
+    reads as a cluster of its own. Column k always gets colour k: use :func:`match_columns` first
+    to give the same cluster the same colour in every panel.
 
     Parameters
     ----------
@@ -150,10 +151,14 @@ def membership_colors(P) -> np.ndarray:
         RGB colours in [0, 1].
     """
     P = check_proba(P)
-    if P.shape[1] > len(PALETTE):
-        raise ValueError(f"membership_colors has {len(PALETTE)} colours; P has {P.shape[1]} columns.")
-    rgb = np.array([to_rgb(c) for c in PALETTE[:P.shape[1]]])
-    return np.clip(np.clip(P, 0.0, 1.0) @ rgb, 0.0, 1.0)
+    k = P.shape[1]
+    if k > len(PALETTE):
+        raise ValueError(f"membership_colors has {len(PALETTE)} colours; P has {k} columns.")
+    rgb = np.array([to_rgb(c) for c in PALETTE[:k]])
+    top = np.clip(P.max(axis=1), 1.0 / k, 1.0)
+    doubt = 1.0 - (top - 1.0 / k) / (1.0 - 1.0 / k) if k > 1 else np.zeros(len(P))
+    pale = (0.85 * doubt)[:, None]                          # at most 85 % white: the hue stays visible
+    return np.clip(rgb[P.argmax(axis=1)] * (1.0 - pale) + pale, 0.0, 1.0)
 
 
 def match_columns(P, reference) -> np.ndarray:
@@ -187,7 +192,8 @@ def match_columns(P, reference) -> np.ndarray:
     return P[:, order]
 
 
-def plot_memberships(X, P, *, ax=None, title: str | None = None, s: float = 18, reference=None):
+def plot_memberships(X, P, *, ax=None, title: str | None = None, s: float = 18, reference=None,
+                     key: bool = True):
     """Scatter 2-D points coloured by their memberships (see :func:`membership_colors`).
 
     Parameters
@@ -205,6 +211,8 @@ def plot_memberships(X, P, *, ax=None, title: str | None = None, s: float = 18, 
     reference : array-like of shape (N,), optional
         Reorder the columns first with :func:`match_columns`, so that the same group of points
         keeps the same colour in every panel.
+    key : bool
+        Draw a legend: one colour per cluster, and what a pale point means.
 
     Returns
     -------
@@ -219,6 +227,15 @@ def plot_memberships(X, P, *, ax=None, title: str | None = None, s: float = 18, 
     ax.set_aspect("equal", adjustable="datalim")
     if title:
         ax.set_title(title)
+    if key:
+        from matplotlib.lines import Line2D
+
+        k = np.shape(P)[1]
+        dot = dict(marker="o", ls="", ms=7)
+        handles = [Line2D([], [], color=PALETTE[j], label=f"cluster {j}", **dot) for j in range(k)]
+        handles.append(Line2D([], [], color=membership_colors(np.full((1, k), 1.0 / k))[0], mec="#999999",
+                              label="pale: unsure", **dot))
+        ax.legend(handles=handles, fontsize=9, loc="best", framealpha=0.85)
     return ax
 
 

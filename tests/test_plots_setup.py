@@ -35,12 +35,16 @@ def test_scatter_draws_one_collection_per_cluster_plus_centres():
     assert legend is not None and legend.get_bbox_to_anchor().x0 > ax.get_window_extent().x1 - 1  # beside the data
 
 
-def test_membership_colors_mix_the_colour_blind_safe_palette():
+def test_membership_colors_tint_one_palette_colour_never_mix_two():
     from matplotlib.colors import to_rgb
 
-    blue, orange = np.array(to_rgb("#0072B2")), np.array(to_rgb("#E69F00"))   # Okabe-Ito 1 and 2
-    P = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]])
-    assert np.allclose(plots.membership_colors(P), [blue, orange, (blue + orange) / 2])
+    blue, orange, white = np.array(to_rgb("#0072B2")), np.array(to_rgb("#E69F00")), np.ones(3)  # Okabe-Ito 1, 2
+    P = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5], [0.25, 0.75]])
+    got = plots.membership_colors(P)
+    # sure: the cluster's colour; p_max = 0.75 of 2: doubt 0.5, 42.5 % white; a tie: 85 % white
+    assert np.allclose(got, [blue, orange, 0.15 * blue + 0.85 * white, 0.575 * orange + 0.425 * white])
+    P3 = np.array([[0.2, 0.5, 0.3]])                       # 3 clusters: doubt 1 - (0.5 - 1/3) / (2/3) = 0.75
+    assert np.allclose(plots.membership_colors(P3), [(1 - 0.6375) * orange + 0.6375 * white])
     with pytest.raises(ValueError, match="colours"):
         plots.membership_colors(np.full((2, len(plots.PALETTE) + 1), 1 / (len(plots.PALETTE) + 1)))
 
