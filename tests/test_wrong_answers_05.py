@@ -1,7 +1,7 @@
 """Wrong answers to exercise 05, graded by the course's own grader: each must score 0 on the task it fakes.
 
-Every submission is the student copy (``exercises/05_moons_assignment.ipynb``) with one answer
-cell replaced, graded by :func:`course_utils.instructor.autograde.grade_folder` exactly as a class would be.
+Every submission is the student copy (``exercises/05_moons_assignment.ipynb``) with its answer
+cells replaced (one fake per task), graded by :func:`course_utils.instructor.autograde.grade_folder` exactly as a class would be.
 The corpus covers the shortcuts the exercise must not reward:
 
 * the open task (``my_target``): a junk target next to a patched grader (``fit_cluster`` replaced by
@@ -9,7 +9,8 @@ The corpus covers the shortcuts the exercise must not reward:
   that computes labels on the host — scikit-learn on
   ``graph.W_host`` or on ``graph.X``, the true labels, labels of the notebook's own data computed
   when the cell runs — and trains the network to copy them; the package's loss called on the host
-  graph; the lecture's cell copied with its graph of the notebook's data; a NumPy "target";
+  graph; the lecture's cell copied with its graph of the notebook's data, or renamed and fed the grader's
+  graph (``scoring.lecture_copy`` knows it by its values); a NumPy "target";
 * ``soft_ncut``: NumPy (right values, no gradient) and the package's ``ncut_loss``;
 * ``wcss``: the package's hard-label WCSS (``metrics.sums_of_squares`` of the argmax).
 
@@ -177,25 +178,33 @@ def wcss(X, P):
 """,
 }
 
-# student -> (answers, the tasks it fakes: each must score 0)
-CLASS = {**{f"target_{k}": ({"my_target": v}, ["test_my_target_moons", "test_my_target_circles"])
-            for k, v in TARGETS.items()},
-         **{k: ({"soft_ncut": v}, ["test_soft_ncut"]) for k, v in SOFT_NCUT.items()},
-         **{k: ({"wcss": v}, ["test_wcss"]) for k, v in WCSS.items()}}
-CONTROL = {"wcss": _answer("wcss"), "soft_ncut": _answer("soft_ncut")}
+# student -> (answers, the tasks it fakes: each must score 0). The fakes of tasks 1-2 ride along in
+# notebooks that fake task 3-4 (one sandbox fewer each); one of those notebooks answers tasks 1-2
+# correctly instead, as the control that earned points are given.
+CONTROL_STUDENT = "target_labels_at_definition"
+CLASS = {f"target_{k}": ({"my_target": v}, ["test_my_target_moons", "test_my_target_circles"])
+         for k, v in TARGETS.items()}
+for (student, (cell, fake)), task in zip([("target_numpy_target", ("soft_ncut", SOFT_NCUT["soft_ncut_numpy"])),
+                                          ("target_true_labels", ("soft_ncut", SOFT_NCUT["soft_ncut_package"])),
+                                          ("target_x_kmeans", ("wcss", WCSS["wcss_package_hard_labels"]))],
+                                         ["test_soft_ncut", "test_soft_ncut", "test_wcss"]):
+    CLASS[student][0][cell] = fake
+    CLASS[student][1].append(task)
+CLASS[CONTROL_STUDENT][0].update(wcss=_answer("wcss"), soft_ncut=_answer("soft_ncut"))
+assert len(SOFT_NCUT) == 2 and len(WCSS) == 1, "every fake of tasks 1-2 must be placed above"
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     subs = tmp_path_factory.mktemp("submissions05")
-    for student, (answers, _) in {**CLASS, "z_control_tasks_1_2": (CONTROL, [])}.items():
+    for student, (answers, _) in CLASS.items():
         (subs / student).mkdir()
         nbformat.write(_student(answers), subs / student / NAME)
     out = subs.parent / "grades05.csv"
     t0 = time.monotonic()
     rows = autograde.grade_folder(subs, out=out, limits=autograde.Limits(cell_timeout=300, notebook_timeout=900,
                                                                          memory_mb=2500), jobs=2)
-    print(f"graded {len(CLASS) + 1} submissions of exercise 05 in {time.monotonic() - t0:.0f} s")
+    print(f"graded {len(CLASS)} submissions of exercise 05 in {time.monotonic() - t0:.0f} s")
     return {(r.student, r.task): r for r in rows}
 
 
@@ -207,5 +216,5 @@ def test_wrong_answer_scores_zero_on_the_task_it_fakes(graded, student):
 
 
 def test_the_same_grading_gives_points_where_they_are_earned(graded):
-    assert graded["z_control_tasks_1_2", "test_wcss"].points == 2
-    assert graded["z_control_tasks_1_2", "test_soft_ncut"].points == 3
+    assert graded[CONTROL_STUDENT, "test_wcss"].points == 2
+    assert graded[CONTROL_STUDENT, "test_soft_ncut"].points == 3
