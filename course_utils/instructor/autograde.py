@@ -3,7 +3,8 @@
 ``make grade SUBMISSIONS=dir`` runs :func:`grade_folder`. For each
 ``dir/<student>/<notebook>.ipynb``:
 
-1. a **worker process** (its own process group) takes the student's answer cells
+1. a **worker process** (its own process group, forked from a warm server that imported TensorFlow
+   once: :mod:`course_utils.instructor.workers`) takes the student's answer cells
    (:func:`course_utils.grading.merge_submission`) and runs them in a bubblewrap sandbox
    (:mod:`course_utils.instructor.sandbox`, :mod:`course_utils.instructor._sandbox_kernel`); the master's tests, hidden
    part included, run in the worker on plain data that crosses the boundary

@@ -34,15 +34,19 @@ def _context():
 
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(list(PRELOAD))
-    saved = os.environ.get("PYTHONHASHSEED")
-    os.environ["PYTHONHASHSEED"] = "0"  # set order in the workers: as in every kernel we start
+    env = {"PYTHONHASHSEED": "0",                       # set order in the workers: as in every kernel we start
+           # `python -m ...autograde` is re-run as the workers' __main__ although preloaded: runpy says so
+           "PYTHONWARNINGS": "ignore::RuntimeWarning:runpy"}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
     try:
         forkserver.ensure_running()
     finally:
-        if saved is None:
-            del os.environ["PYTHONHASHSEED"]
-        else:
-            os.environ["PYTHONHASHSEED"] = saved
+        for k, v in saved.items():
+            if v is None:
+                del os.environ[k]
+            else:
+                os.environ[k] = v
     return ctx
 
 
