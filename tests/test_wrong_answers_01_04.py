@@ -50,8 +50,9 @@ WRONG = {
         "wcss_numpy": ("test_wcss_numpy", [
             "def wcss_numpy(X, C):   # the lecture's cell: the total, not one sum per centre\n"
             "    d2 = ((X[:, None, :] - C[None, :, :]) ** 2).sum(axis=-1)\n    return d2.min(axis=1).sum()",
-            "from sklearn.metrics import pairwise_distances_argmin_min\ndef wcss_numpy(X, C):\n"
-            "    near, d = pairwise_distances_argmin_min(X, C)\n    return np.bincount(near, d ** 2, minlength=len(C))",
+            "from scipy.cluster.vq import vq\ndef wcss_numpy(X, C):   # SciPy's nearest centre and distance\n"
+            "    code, dist = vq(np.asarray(X, float), np.asarray(C, float))\n"
+            "    return np.bincount(code, dist ** 2, minlength=len(C))",
             "def wcss_numpy(X, C):   # the true labels, not the nearest centre\n"
             "    return np.array([((X[y == k] - C[k]) ** 2).sum() for k in range(len(C))])",
             "def wcss_numpy(X, C):   # a dead centre drops out of the array\n"
@@ -63,6 +64,9 @@ WRONG = {
             "    return ops.sum(ops.amin(d2, axis=1))",
             "def wcss_keras(X, C, w):\n    X, C, w = (np.asarray(a) for a in (X, C, w))\n"
             "    return ops.convert_to_tensor((w * ((X[:, None] - C[None]) ** 2).sum(-1).min(1)).sum())",
+            "from course_utils.targets import losses_lecture\n_lec = losses_lecture.lecture_centroid_loss(X, 3)\n"
+            "def wcss_keras(X_, C, w):   # the lecture's loss, built beforehand, on the notebook's X\n"
+            "    return ops.sum(w * _lec(None, ops.reshape(C, (1, -1))))",
             "def wcss_keras(X, C, w):   # a mean, not the sum\n"
             "    d2 = ops.sum(ops.square(ops.expand_dims(X, 1) - ops.expand_dims(C, 0)), axis=-1)\n"
             "    return ops.mean(w * ops.amin(d2, axis=1))",
@@ -78,12 +82,15 @@ WRONG = {
             "    return ops.squeeze(m, 1) - ops.log(ops.sum(ops.exp(-(y_pred - m)), axis=1))",
         ]),
         "pairwise_sq": ("test_pairwise_sq", [
-            "def pairwise_sq(X, Z):   # the lecture's cell: X with itself\n    n, d = X.shape\n"
-            "    m1 = ops.broadcast_to(X, (n, n, d))\n    return ops.sum(ops.square(m1 - ops.moveaxis(m1, 0, 1)), axis=-1)",
+            "def pairwise_sq(X, Z):   # lecture 01's line: the (N, M, D) tensor of differences\n"
+            "    return ops.sum(ops.square(ops.expand_dims(X, 1) - ops.expand_dims(Z, 0)), axis=-1)",
+            "def pairwise_sq(X, Z):   # no clip: round-off negatives\n"
+            "    return ops.sum(X * X, 1)[:, None] + ops.sum(Z * Z, 1)[None, :] - 2 * ops.matmul(X, ops.transpose(Z))",
             "from scipy.spatial.distance import cdist\ndef pairwise_sq(X, Z):\n"
             "    return ops.convert_to_tensor(cdist(ops.convert_to_numpy(X), ops.convert_to_numpy(Z), 'sqeuclidean'))",
-            "from course_utils.targets import losses\ndef pairwise_sq(X, Z):\n"
-            "    return ops.convert_to_tensor(losses.squared_distances(ops.convert_to_numpy(X), ops.convert_to_numpy(Z)))",
+            "def pairwise_sq(X, Z):   # lecture 01's SquaredDistances layer with its centres set to Z\n"
+            "    layer = SquaredDistances(Z.shape[0], dtype='float64')\n    layer.build(X.shape)\n"
+            "    layer.centres.assign(ops.cast(Z, 'float64'))\n    return layer(X)",
         ]),
         "dead_centre": ("test_dead_centre", [
             "dead_moves = float(np.linalg.norm(C_dead[2] - X.mean(0)))   # 'it is pulled to the data'\n"
@@ -106,8 +113,9 @@ WRONG = {
             "    return float(np.mean(losses_lecture.lecture_centroid_loss(X, K)(None, np.asarray(Y, 'float32'))))",
         ]),
         "good_start": ("test_good_start", [
-            "from sklearn.cluster import kmeans_plusplus\ndef good_start(X, K, seed=0):\n"
-            "    return kmeans_plusplus(np.asarray(X, dtype=float), K, random_state=seed)[0]",
+            "from sklearn.cluster._kmeans import _kmeans_plusplus\ndef good_start(X, K, seed=0):   # a private helper\n"
+            "    X = np.asarray(X, dtype=float)\n    return _kmeans_plusplus(X, K, (X ** 2).sum(1), np.ones(len(X)), "
+            "np.random.RandomState(seed), n_local_trials=1)[0]",
             "def good_start(X, K, seed=0):   # uniform: no d(x)^2\n    X = np.asarray(X, dtype=float)\n"
             "    return X[np.random.default_rng(seed).choice(len(X), K, replace=False)]",
             "def good_start(X, K, seed=0):   # farthest point: deterministic after the first\n"

@@ -143,6 +143,29 @@ def my_target(Y, graph):
     Z = ops.transpose(ops.solve_triangular(R, ops.transpose(Y), lower=True))
     return 2.0 * (ops.sum(d_t[:, None] * Z * Z) - ops.sum(Z * ops.matmul(W_t, Z))) / vol + 1.0
 """,
+    # the true labels read from the grader's own frames while it trains (score_target's y): the
+    # grader trains in the sandbox (train_labels) and keeps y out of it, so there is nothing to find
+    "stack_reader": """
+import sys
+import numpy as np
+from keras import ops
+OUTPUT = "memberships"
+def _grader_truth():
+    f, y_, Xs_ = sys._getframe(1), None, None
+    while f is not None:
+        if f.f_code.co_name in ("score_target", "_score") and "y" in f.f_locals: y_ = f.f_locals["y"]
+        if f.f_code.co_name == "fit_cluster" and "Xs" in f.f_locals: Xs_ = f.f_locals["Xs"]
+        f = f.f_back
+    return y_, Xs_
+def my_target(P, graph):
+    y_, Xs_ = _grader_truth()
+    if y_ is None or Xs_ is None:
+        return ops.sum(P * ops.log(P + 1e-7))
+    T = ops.convert_to_tensor(np.eye(int(np.max(y_)) + 1, dtype="float32")[np.asarray(y_)])
+    Xc = ops.convert_to_tensor(np.asarray(Xs_, dtype="float32"))
+    d = ops.sum(ops.square(ops.expand_dims(graph.X, 1) - ops.expand_dims(Xc, 0)), axis=-1)
+    return ops.sum(ops.square(P - ops.take(T, ops.argmin(d, axis=1), axis=0)))
+""",
     "numpy_target": """
 import numpy as np
 from keras import ops

@@ -7,7 +7,7 @@ It answers on its original standard output with plain data (:mod:`course_utils.i
 Whatever the submission prints goes to ``/dev/null``. Each request has a time limit
 (``SIGALRM``); the grader also kills the whole sandbox if an answer is late.
 
-A trusted call (a ``course_utils`` function the grader asks for, e.g. ``score_target`` given the
+A trusted call (a ``course_utils`` function the grader asks for, e.g. ``train_labels`` given the
 student's target) runs in this process after the student's code, so the student could have patched
 the library it uses (``sklearn.metrics.adjusted_rand_score = lambda *a: 1.0``, a replaced
 ``fit_cluster``, a swapped ``__code__``). :class:`_Pristine` snapshots the libraries before any

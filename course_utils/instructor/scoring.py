@@ -17,7 +17,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["score_target", "total_points", "TargetScore", "own_work", "value_and_gradient", "lecture_copy"]
+__all__ = ["score_target", "train_labels", "total_points", "TargetScore", "own_work", "value_and_gradient",
+           "lecture_copy", "largest_intermediate"]
 
 
 def value_and_gradient(fn: Callable, *args, wrt: int = 0, weights=None, compiled: bool = False):
@@ -63,7 +64,8 @@ def value_and_gradient(fn: Callable, *args, wrt: int = 0, weights=None, compiled
     return np.asarray(out), (None if grad is None else np.asarray(grad))
 
 
-def own_work(fn: Callable, *args, forbidden: Sequence[str] = (), **kwargs):
+def own_work(fn: Callable, *args, forbidden: Sequence[str] = (), forbidden_packages: Sequence[str] = (),
+             seeds: Sequence[int] | None = None, **kwargs):
     """Call ``fn(*args, **kwargs)`` and fail if it calls a function that computes the answer.
 
     A graded task asks the student to *write* something (a WCSS, a Kohonen step); an answer that
@@ -85,11 +87,20 @@ def own_work(fn: Callable, *args, forbidden: Sequence[str] = (), **kwargs):
         ``"module:qualname"`` of each function the answer must not call, e.g.
         ``"sklearn.cluster:KMeans.fit"`` or ``"course_utils.metrics:sums_of_squares"``; a class
         stands for all of its own methods (``"course_utils.targets.models:SharpSoftmax"``).
+    forbidden_packages : sequence of str
+        Top-level packages (e.g. ``"sklearn"``, ``"scipy"``, ``"course_utils"``) the answer must not
+        call into at all, by any of their functions — Python ones and compiled ones (a Cython
+        ``scipy.cluster.vq.vq``, a private ``sklearn`` helper): for a task that says "use NumPy",
+        a list of single functions always misses one.
+    seeds : sequence of int, optional
+        Call ``fn(*args, seed, **kwargs)`` once per seed, all under the watch, and return the list
+        of results: a random answer judged by how often it draws what (k-means++), with every draw
+        watched, so an answer cannot behave one way when watched and another when not.
 
     Returns
     -------
     object
-        What ``fn`` returned.
+        What ``fn`` returned (a list, one result per seed, with ``seeds``).
 
     Raises
     ------
@@ -110,15 +121,31 @@ def own_work(fn: Callable, *args, forbidden: Sequence[str] = (), **kwargs):
             raise ValueError(f"{spec!r} is not a Python function or class (give 'module:qualname' of one).")
         codes.update(dict.fromkeys(found, qualname))
     hits: list[str] = []
+    banned = {str(p).split(".")[0] for p in forbidden_packages}
+
+    def package(name) -> str:
+        return name.split(".")[0] if isinstance(name, str) else ""
 
     def watch(frame, event, arg):
-        if event == "call" and frame.f_code in codes:
-            hits.append(codes[frame.f_code])
+        if event == "call":
+            if frame.f_code in codes:
+                hits.append(codes[frame.f_code])
+            elif banned and package(frame.f_globals.get("__name__")) in banned:
+                hits.append(f"{frame.f_globals['__name__']}.{frame.f_code.co_name}")
+        elif event == "c_call" and banned:
+            owner = getattr(arg, "__module__", None) or type(getattr(arg, "__self__", None)).__module__
+            if package(owner) in banned:
+                hits.append(f"{owner}.{getattr(arg, '__name__', '?')}")
 
     old = sys.getprofile()
     sys.setprofile(watch)
     try:
-        out = fn(*args, **kwargs)
+        if seeds is None:
+            out = fn(*args, **kwargs)
+        else:
+            out = []
+            for seed in seeds:                         # a plain loop: no frame of ours for the watch to see
+                out.append(fn(*args, int(seed), **kwargs))
     finally:
         sys.setprofile(old)
     if hits:
@@ -138,6 +165,71 @@ class TargetScore:
     def __str__(self) -> str:
         head = f"{self.data}: ARI {self.ari:.3f} -> {self.points:g}/{self.max_points:g} points"
         return head + (f" ({self.message})" if self.message else "")
+
+
+def train_labels(fn: Callable, X, n_clusters: int, seed: int = 0, **options) -> np.ndarray:
+    """Train the target ``fn(P, graph)`` on ``X`` and return the labels: the half of
+    :func:`score_target` that runs the student's code, and needs no truth.
+
+    Under the grader this half runs in the sandbox and the other half (the truth, the ARI) in the
+    grader: the student's function runs inside this call, so anything this call holds — its own
+    frames, its arguments — the function can reach (``sys._getframe``); the true labels are not
+    among them.
+
+    Parameters
+    ----------
+    fn : callable
+        The student's target function ``fn(P, graph)``.
+    X : array-like of shape (N, D)
+        The data (already shuffled by :func:`score_target`).
+    n_clusters : int
+        The number of clusters.
+    seed : int
+        Passed to :func:`course_utils.targets.clustering.fit_cluster`.
+    **options
+        Passed to :func:`course_utils.targets.clustering.fit_cluster`.
+
+    Returns
+    -------
+    ndarray of shape (N,)
+
+    Raises
+    ------
+    FloatingPointError
+        If the loss became NaN/inf during training.
+    """
+    from ..targets.clustering import fit_cluster
+
+    res = fit_cluster(X, n_clusters, fn, seed, **options)
+    if not all(np.isfinite(res.losses)):
+        raise FloatingPointError("the loss became NaN/inf during training; guard divisions and logs.")
+    return np.asarray(res.labels)
+
+
+def _score(train: Callable, X, y, name: str, max_points: float, thresholds, seed: int, options: dict) -> TargetScore:
+    """Shuffle, ``train(X, k, seed, **options) -> labels``, and turn the ARI with ``y`` into points."""
+    from sklearn.metrics import adjusted_rand_score
+
+    from ..validation import check_data
+
+    y = np.asarray(y)
+    k = len(np.unique(y))
+    try:
+        X = check_data(X, min_samples=3)
+        if y.shape[0] != X.shape[0]:
+            raise ValueError(f"y has {y.shape[0]} labels for {X.shape[0]} points.")
+        order = np.random.default_rng(10_007 + int(seed)).permutation(X.shape[0])
+        X, y = X[order], y[order]                      # labels fixed in the data's own order are useless
+        labels = np.asarray(train(X, k, seed, **options))
+    except Exception as exc:  # noqa: BLE001 - the grader must survive any student code
+        plain = isinstance(exc, (ValueError, FloatingPointError))
+        msg = getattr(exc, "evalue", None) or str(exc) if plain else f"{type(exc).__name__}: {exc}"
+        if not plain:
+            msg += " | " + traceback.format_exc(limit=2).strip().splitlines()[-1]
+        return TargetScore(name, 0.0, 0.0, float(max_points), "0 points: " + str(msg)[:300])
+    ari = float(adjusted_rand_score(y, labels))
+    frac = next((f for t, f in sorted(thresholds, reverse=True) if ari >= t), 0.0)
+    return TargetScore(name, ari, round(float(max_points) * frac, 3), float(max_points))
 
 
 def score_target(fn: Callable, X, y, *, name: str = "data", max_points: float = 1.0,
@@ -166,37 +258,28 @@ def score_target(fn: Callable, X, y, *, name: str = "data", max_points: float = 
         Passed to :func:`course_utils.targets.clustering.fit_cluster` (e.g. ``n_neighbors``).
 
     The points are shuffled (by a permutation fixed by ``seed``) before training, so labels fixed
-    in the data's own order are useless to a "target" that copies them.
+    in the data's own order are useless to a "target" that copies them. The grader runs only the
+    training (:func:`train_labels`) where the student's code runs; ``y`` never goes there
+    (``score_target.__grader_split__``).
 
     Returns
     -------
     TargetScore (never raises for a broken target: 0 points and the reason).
     """
-    from sklearn.metrics import adjusted_rand_score
+    return _score(lambda X_, k, s, **o: train_labels(fn, X_, k, s, **o), X, y, name, max_points, thresholds,
+                  seed, options)
 
-    from ..targets.clustering import fit_cluster
-    from ..validation import check_data
 
-    y = np.asarray(y)
-    k = len(np.unique(y))
-    try:
-        X = check_data(X, min_samples=3)
-        if y.shape[0] != X.shape[0]:
-            raise ValueError(f"y has {y.shape[0]} labels for {X.shape[0]} points.")
-        order = np.random.default_rng(10_007 + int(seed)).permutation(X.shape[0])
-        X, y = X[order], y[order]                      # labels fixed in the data's own order are useless
-        res = fit_cluster(X, k, fn, seed, **options)
-    except Exception as exc:  # noqa: BLE001 - the grader must survive any student code
-        msg = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
-        if not isinstance(exc, (ValueError, FloatingPointError)):
-            msg += " | " + traceback.format_exc(limit=2).strip().splitlines()[-1]
-        return TargetScore(name, 0.0, 0.0, float(max_points), "0 points: " + msg[:300])
-    if not all(np.isfinite(res.losses)):
-        return TargetScore(name, 0.0, 0.0, float(max_points),
-                           "0 points: the loss became NaN/inf during training; guard divisions and logs.")
-    ari = float(adjusted_rand_score(y, res.labels))
-    frac = next((f for t, f in sorted(thresholds, reverse=True) if ari >= t), 0.0)
-    return TargetScore(name, ari, round(float(max_points) * frac, 3), float(max_points))
+def _score_target_split(remote: Callable, fn: Callable, X, y, *, name: str = "data", max_points: float = 1.0,
+                        thresholds: Sequence[tuple[float, float]] = ((0.9, 1.0), (0.7, 0.5)),
+                        seed: int = 0, **options) -> TargetScore:
+    """:func:`score_target` as the grader runs it: ``remote(train_labels, ...)`` trains in the sandbox,
+    the truth and the ARI stay in the grader."""
+    return _score(lambda X_, k, s, **o: remote(train_labels, fn, X_, k, s, **o), X, y, name, max_points,
+                  thresholds, seed, options)
+
+
+score_target.__grader_split__ = _score_target_split
 
 
 def total_points(scores: Sequence[TargetScore]) -> float:
@@ -214,25 +297,33 @@ def total_points(scores: Sequence[TargetScore]) -> float:
     return round(float(sum(s.points for s in scores)), 3)
 
 
-def lecture_copy(fn: Callable, *, output: str = "memberships", trials: int = 12, seed: int = 0) -> str | None:
-    """Which of lecture 05's targets ``fn`` is, up to a scale and a constant, or None if none.
+def lecture_copy(fn: Callable, X=None, *, output: str = "memberships", trials: int = 16,
+                 seed: int = 0) -> str | None:
+    """Which of lecture 05's targets ``fn`` is — up to a scale, a shift or a simple monotone
+    transform — or None if none.
 
     The open moons task asks for a target of one's own; the lecture writes three in the notebook
     (ncut with its balance term, the spectral loss, IIC with its entropy weight), and a renamed
     copy must not earn the points. ``fn`` is evaluated as the grader does
-    (:func:`course_utils.targets.assignment.evaluate_target`) on ``trials`` random network outputs
-    on a small moons graph; its values are fitted by least squares on the lecture target's parts
-    (ncut and the balance term; spectral; IIC's two sums) plus a constant. A fit within 0.1 % of the
-    values' spread is a copy, whatever its weights; a target with a term of its own is not.
+    (:func:`course_utils.targets.assignment.evaluate_target`) on ``trials`` network outputs of
+    very different quality (straight cuts of the data at many angles, blurred by noise), so the
+    lecture targets' values spread widely. Its values ``v`` — and ``exp v``, ``v²``, ``√v`` (a
+    copy passed through ``log``, ``√``, a square) — are fitted by least squares on the lecture
+    target's parts (ncut and the balance term; spectral; IIC's two sums; for an embedding also
+    ncut and IIC of ``softmax(Y)``) plus a constant. A fit within 0.3 % of the values' spread is a
+    copy, whatever its weights; a target with a term of its own is not.
 
     Parameters
     ----------
     fn : callable
         The student's target ``fn(P, graph)``.
+    X : array-like of shape (N, 2), optional
+        The data to probe on (default: 150 moons); give the graded data set, so that a target
+        cannot tell the probe from the training.
     output : {"memberships", "embedding"}
         What the network emits (as for :func:`score_target`).
     trials : int
-        Random outputs to compare on (at least 6).
+        Network outputs to compare on (at least 8).
     seed : int
         Seed of the data and the outputs.
 
@@ -241,38 +332,82 @@ def lecture_copy(fn: Callable, *, output: str = "memberships", trials: int = 12,
     str or None
         ``"ncut"``, ``"spectral"`` or ``"iic"``; None when ``fn`` is none of them (or raises).
     """
-    from ..data import moons
+    from ..data import moons, standardize
     from ..targets import graph_losses as gl
     from ..targets.assignment import evaluate_target, make_graph
-    from ..validation import check_int
+    from ..validation import check_data, check_int
 
-    check_int(trials, "trials", minimum=6)
+    check_int(trials, "trials", minimum=8)
     if output not in ("memberships", "embedding"):
         raise ValueError(f"output must be 'memberships' or 'embedding', got {output!r}.")
-    X, _ = moons(150, noise=0.1, random_state=seed)
-    graph = make_graph(X, n_neighbors=10)
+    X = moons(150, noise=0.1, random_state=seed)[0] if X is None else check_data(X, min_samples=10)
+    graph = make_graph(standardize(X), n_neighbors=10)
     W, k, rng = graph.W_host, 2, np.random.default_rng(seed)
-    losses = {"ncut": [gl.ncut_loss(W, k, balance=b) for b in (0.0, 1.0)],       # ncut, ncut + balance
-              "iic": [gl.iic_loss(W, k, entropy_weight=w) for w in (1.0, 2.0)],   # any entropy weight: a mix
-              "spectral": [gl.spectral_loss(W, k)]}
-    names = ["spectral"] if output == "embedding" else ["ncut", "iic"]
-    values, features = [], {n: [] for n in names}
-    for _ in range(trials):
-        Z = rng.normal(size=(len(X), k)) * rng.uniform(0.3, 3.0)
-        P = (Z if output == "embedding" else np.exp(Z) / np.exp(Z).sum(1, keepdims=True)).astype(np.float32)
+    families = {"ncut": [gl.ncut_loss(W, k, balance=b) for b in (0.0, 1.0)],       # ncut, ncut + balance
+                "iic": [gl.iic_loss(W, k, entropy_weight=w) for w in (1.0, 2.0)],   # any entropy weight: a mix
+                "spectral": [gl.spectral_loss(W, k)]}
+    soft = lambda Y: np.exp(Y - Y.max(1, keepdims=True)) / np.exp(Y - Y.max(1, keepdims=True)).sum(1, keepdims=True)
+    if output == "embedding":
+        views = {"spectral": lambda Y: Y, "ncut": soft, "iic": soft}
+    else:
+        views = {"ncut": lambda P: P, "iic": lambda P: P}
+    Xs = standardize(X)
+    values, parts = [], {n: [] for n in views}
+    for t in range(trials):
+        theta = np.pi * t / trials                                  # a straight cut, blurred by noise
+        u = Xs @ np.array([np.cos(theta), np.sin(theta)])
+        cut = (u > np.quantile(u, 0.25 + 0.5 * rng.random())).astype(int)
+        blur = 0.05 + 0.9 * (t % 4) / 3
+        Z = rng.normal(size=(len(X), k))
+        if output == "embedding":
+            out = np.eye(k)[cut] + blur * Z
+        else:
+            out = (1 - blur) * np.eye(k)[cut] + blur * soft(2 * Z)
+        out = out.astype(np.float32)
         try:
-            values.append(evaluate_target(fn, P, graph)[0])
+            values.append(evaluate_target(fn, out, graph)[0])
         except Exception:  # noqa: BLE001 - a broken target is scored elsewhere, not here
             return None
-        for n in names:
-            features[n].append([float(np.asarray(loss.target(P))) for loss in losses[n]])
-    values = np.asarray(values, dtype=float)
-    spread = values.std()
-    if not np.all(np.isfinite(values)) or spread == 0:
+        for n, view in views.items():
+            parts[n].append([float(np.asarray(loss.target(view(out).astype(np.float32)))) for loss in families[n]])
+    v = np.asarray(values, dtype=float)
+    if not np.all(np.isfinite(v)) or v.std() == 0:
         return None
-    for n in names:
-        A = np.column_stack([np.asarray(features[n]), np.ones(trials)])
-        coef, *_ = np.linalg.lstsq(A, values, rcond=None)
-        if np.sqrt(np.mean((A @ coef - values) ** 2)) < 1e-3 * spread:
-            return n
+    with np.errstate(all="ignore"):
+        candidates = [v, np.exp(v - v.max()), v ** 2, np.sqrt(np.abs(v))]   # undo log, sqrt, square
+    for n in views:
+        A = np.column_stack([np.asarray(parts[n]), np.ones(trials)])
+        for c in candidates:
+            if not np.all(np.isfinite(c)) or c.std() == 0:
+                continue
+            coef, *_ = np.linalg.lstsq(A, c, rcond=None)
+            if np.sqrt(np.mean((A @ coef - c) ** 2)) < 3e-3 * c.std():
+                return n
     return None
+
+
+def largest_intermediate(fn: Callable, *args) -> int:
+    """The most elements of any tensor ``fn(*args)`` computes, traced once as a TensorFlow graph.
+
+    A task that asks for a memory-light formula (squared distances as ``‖x‖² + ‖z‖² − 2 x·z``,
+    never the (N, M, D) tensor of differences) is graded by what the function builds, not by its
+    source text.
+
+    Parameters
+    ----------
+    fn : callable
+        A function of tensors written with ``keras.ops`` (TensorFlow backend).
+    *args
+        Arrays; their shapes and dtypes fix the trace.
+
+    Returns
+    -------
+    int
+        The largest number of elements of an operation's output in the traced graph.
+    """
+    import tensorflow as tf
+
+    specs = [tf.TensorSpec(np.shape(a), tf.as_dtype(np.asarray(a).dtype)) for a in args]
+    graph = tf.function(fn).get_concrete_function(*specs).graph
+    return max((int(np.prod(t.shape.as_list())) for op in graph.get_operations() for t in op.outputs
+                if t.shape.rank is not None and None not in t.shape.as_list()), default=0)
