@@ -2,7 +2,7 @@
 import pytest
 from keras import ops
 
-from course_utils.instructor.scoring import lecture_copy
+from course_utils.instructor.inspection import lecture_copy
 
 
 def ncut(P, graph, balance=0.4):            # lecture 05's cell with the grader's graph, rescaled

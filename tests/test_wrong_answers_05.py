@@ -10,7 +10,7 @@ The corpus covers the shortcuts the exercise must not reward:
   ``graph.W_host`` or on ``graph.X``, the true labels, labels of the notebook's own data computed
   when the cell runs — and trains the network to copy them; the package's loss called on the host
   graph; the lecture's cell copied with its graph of the notebook's data, or renamed and fed the grader's
-  graph (``scoring.lecture_copy`` knows it by its values); a NumPy "target";
+  graph (``inspection.lecture_copy`` knows it by its values); a NumPy "target";
 * ``soft_ncut``: NumPy (right values, no gradient) and the package's ``ncut_loss``;
 * ``wcss``: the package's hard-label WCSS (``metrics.sums_of_squares`` of the argmax).
 
