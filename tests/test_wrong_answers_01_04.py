@@ -122,6 +122,10 @@ WRONG = {
             "    X = np.asarray(X, dtype=float)\n    chosen = [np.random.default_rng(seed).integers(len(X))]\n"
             "    for _ in range(K - 1):\n        chosen.append(((X[:, None] - X[chosen][None]) ** 2).sum(-1).min(1).argmax())\n"
             "    return X[chosen]",
+            "import sys\nfrom sklearn.cluster import kmeans_plusplus\n"
+            "def good_start(X, K, seed=0):   # innocent while watched, scikit-learn otherwise\n"
+            "    X = np.asarray(X, dtype=float)\n    if sys.getprofile() is not None:\n        return X[:K]\n"
+            "    return kmeans_plusplus(X, K, random_state=seed, n_local_trials=1)[0]",
             "def good_start(X, K, seed=0):   # one point of each true cluster\n"
             "    return np.array([X4[y4 == k][seed % 5] for k in range(K)])",
         ]),
