@@ -50,6 +50,10 @@ def lecture_copy(fn: Callable, X=None, *, output: str = "memberships", trials: i
     str or None
         ``"ncut"``, ``"spectral"`` or ``"iic"``; None when ``fn`` is none of them (or raises).
     """
+    from functools import partial
+
+    from scipy.special import softmax
+
     from ..data import moons, standardize
     from ..targets import graph_losses as gl
     from ..targets.assignment import evaluate_target, make_graph
@@ -64,7 +68,7 @@ def lecture_copy(fn: Callable, X=None, *, output: str = "memberships", trials: i
     families = {"ncut": [gl.ncut_loss(W, k, balance=b) for b in (0.0, 1.0)],       # ncut, ncut + balance
                 "iic": [gl.iic_loss(W, k, entropy_weight=w) for w in (1.0, 2.0)],   # any entropy weight: a mix
                 "spectral": [gl.spectral_loss(W, k)]}
-    soft = lambda Y: np.exp(Y - Y.max(1, keepdims=True)) / np.exp(Y - Y.max(1, keepdims=True)).sum(1, keepdims=True)
+    soft = partial(softmax, axis=1)
     if output == "embedding":
         views = {"spectral": lambda Y: Y, "ncut": soft, "iic": soft}
     else:
