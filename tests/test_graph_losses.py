@@ -218,3 +218,30 @@ def test_graph_variables_give_the_constant_graphs_values(small, dense):
         bound.assign_graph(gl.iic_loss(W2, 3))
     with pytest.raises(ValueError, match="bind_graph_variables"):
         loss.assign_graph(bound)
+
+
+@pytest.mark.parametrize("form", ["sparse", "dense", "bound"])
+def test_a_stack_of_restarts_gives_every_restarts_own_value(small, form):
+    # cluster() trains R restarts as one stack (N, R, d): each value must be that restart's own,
+    # by the NumPy formulas above; the restarts' sum is what _Restarts trains
+    from course_utils.targets.restarts import _Restarts
+
+    X, rng = small
+    W = gl.knn_graph(X, 5)
+    Wa = W.toarray()
+    P = np.stack([_softmax_rows(rng, 30, 3) for _ in range(4)])
+    Y = rng.normal(size=(4, 30, 3))
+    cases = [(gl.ncut_loss(W if form != "dense" else Wa, 3, balance=0.7), P, lambda p: _ncut_np(Wa, p, 0.7)),
+             (gl.iic_loss(W if form != "dense" else Wa, 3), P, lambda p: _iic_np(Wa, p)),
+             (gl.spectral_loss(W if form != "dense" else Wa, 3, jitter=1e-6), Y,
+              lambda y: _spectral_np(Wa, y, 1e-6)[0])]
+    for loss, stack, numpy_value in cases:
+        if form == "bound":
+            loss.bind_graph_variables(dense=True)
+        points_first = np.moveaxis(stack, 0, 1).astype(np.float32)        # (N, R, d)
+        got = keras.ops.convert_to_numpy(loss.target(keras.ops.convert_to_tensor(points_first)))
+        want = [numpy_value(s) for s in stack]
+        assert got.shape == (4,)
+        np.testing.assert_allclose(got, want, rtol=2e-3, atol=1e-5)
+        side_by_side = np.concatenate(list(stack), axis=1)          # (N, R·d), restart r in block r
+        assert _value(_Restarts(loss, 4), side_by_side) == pytest.approx(sum(want), rel=2e-3)

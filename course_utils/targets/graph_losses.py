@@ -81,7 +81,13 @@ def knn_graph(X, n_neighbors: int = 10, *, weights: str = "connectivity") -> sp.
 
 
 class GraphLoss(ClusteringLoss):
-    """Base class of the graph losses: holds ``W`` (sparse tensor) and the degrees ``d = W 1``."""
+    """Base class of the graph losses: holds ``W`` (sparse tensor) and the degrees ``d = W 1``.
+
+    Their ``target`` also takes a stack of outputs (N, R, d) — one per restart — and returns the R
+    values: all restarts' graph products are one ``W @ (N, R·d)`` and the rest runs batched.
+    """
+
+    batched = True
 
     def __init__(self, W, output_dim: int, name: str):
         W = _check_nearness(W, "graph W")
@@ -153,11 +159,34 @@ class GraphLoss(ClusteringLoss):
         vol.assign(other.volume)
 
 
+def _wmul(W, Y):
+    """``W @ Y`` for one output (N, d) or a stack of restarts (N, R, d), as one (sparse) product."""
+    if len(Y.shape) == 2:
+        return ops.matmul(W, Y)
+    width = int(np.prod(Y.shape[1:]))                                   # R·d, static
+    return ops.reshape(ops.matmul(W, ops.reshape(Y, (-1, width))), ops.shape(Y))
+
+
+def _t(A):
+    """The transpose of the last two axes (a matrix, or a stack of them)."""
+    return ops.swapaxes(A, -1, -2)
+
+
+def _per_point(v, Y):
+    """The per-point vector ``v`` (N,) shaped to multiply ``Y`` (N, d) or (N, R, d) row by row."""
+    return ops.reshape(v, (-1,) + (1,) * (len(Y.shape) - 1))
+
+
+def _gram(A, B):
+    """``Aᵀ B`` over the points: (d, e), or (R, d, e) for stacks (N, R, d) and (N, R, e)."""
+    return ops.einsum("n...i,n...j->...ij", A, B)
+
+
 def _balance(P):
     """KL(mean membership ‖ uniform) = log K − H(mean p): 0 for equal sizes, log K for one cluster."""
-    k = ops.shape(P)[1]
+    k = ops.shape(P)[-1]
     pi = ops.mean(P, axis=0)
-    return ops.log(ops.cast(k, "float32")) + ops.sum(pi * ops.log(ops.maximum(pi, EPS)))
+    return ops.log(ops.cast(k, "float32")) + ops.sum(pi * ops.log(ops.maximum(pi, EPS)), axis=-1)
 
 
 class _NCutLoss(GraphLoss):
@@ -168,10 +197,10 @@ class _NCutLoss(GraphLoss):
 
     def target(self, P):
         W, degree, _ = self._graph()
-        WP = ops.matmul(W, P)                                       # (N, K)
+        WP = _wmul(W, P)                                            # (N, K)
         assoc = ops.sum(P * WP, axis=0)                             # p_kᵀ W p_k
-        vol = ops.sum(P * ops.expand_dims(degree, 1), axis=0)       # p_kᵀ d
-        ncut = ops.sum((vol - assoc) / ops.maximum(vol, EPS))       # Σ_k cut_k / vol_k
+        vol = ops.sum(P * _per_point(degree, P), axis=0)            # p_kᵀ d
+        ncut = ops.sum((vol - assoc) / ops.maximum(vol, EPS), axis=-1)   # Σ_k cut_k / vol_k
         return ncut + self.balance * _balance(P)
 
 
@@ -208,19 +237,19 @@ class _SpectralLoss(GraphLoss):
     def orthonormalize(self, Y):
         """``Y R⁻ᵀ`` with ``R Rᵀ = Yᵀ D Y / vol`` (Cholesky): then ``Ỹᵀ D Ỹ = vol · I``."""
         _, degree, volume = self._graph()
-        G = ops.matmul(ops.transpose(Y), Y * ops.expand_dims(degree, 1)) / volume
-        scale = ops.trace(G) / self.dim + EPS                       # jitter relative to G's size
-        G = G + (self.jitter * scale) * ops.eye(self.dim)
+        G = _gram(Y, Y * _per_point(degree, Y)) / volume
+        scale = ops.trace(G, axis1=-2, axis2=-1) / self.dim + EPS  # jitter relative to G's size
+        G = G + (self.jitter * ops.expand_dims(ops.expand_dims(scale, -1), -1)) * ops.eye(self.dim)
         R = ops.cholesky(G)                                         # lower triangular
-        return ops.transpose(ops.solve_triangular(R, ops.transpose(Y), lower=True))
+        return ops.moveaxis(ops.solve_triangular(R, ops.moveaxis(Y, 0, -1), lower=True), -1, 0)
 
     def target(self, Y):
         Z = self.orthonormalize(Y)
         W, degree, volume = self._graph()
-        WZ = ops.matmul(W, Z)
+        WZ = _wmul(W, Z)
         # trace(Zᵀ L Z) / vol with L = D − W; equals Σ_j (1 − λ_j(D⁻¹W)) at the optimum.
-        dzz = ops.sum(ops.expand_dims(degree, 1) * Z * Z)
-        return (dzz - ops.sum(Z * WZ)) / volume
+        dzz = ops.sum(_per_point(degree, Z) * Z * Z, axis=(0, -1))
+        return (dzz - ops.sum(Z * WZ, axis=(0, -1))) / volume
 
 
 def spectral_loss(W, dim: int, *, jitter: float = 1e-4) -> ClusteringLoss:
@@ -255,15 +284,16 @@ class _IICLoss(GraphLoss):
 
     def target(self, P):
         W, _, volume = self._graph()
-        WP = ops.matmul(W, P)
-        J = ops.matmul(ops.transpose(P), WP) / volume               # joint of (cluster i, cluster j)
-        J = (J + ops.transpose(J)) / 2.0
+        WP = _wmul(W, P)
+        J = _gram(P, WP) / volume                                   # joint of (cluster i, cluster j)
+        J = (J + _t(J)) / 2.0
         J = ops.maximum(J, EPS)
-        pi = ops.sum(J, axis=1)
+        pi = ops.sum(J, axis=-1)
         # I = Σ J log J − w Σ J log(p_i p_j), w = entropy_weight (w = 1: the mutual information;
         # w > 1 weights the marginals more, as in the IIC paper)
-        mi = ops.sum(J * (ops.log(J) - self.entropy_weight * (ops.log(ops.expand_dims(pi, 1))
-                                                              + ops.log(ops.expand_dims(pi, 0)))))
+        mi = ops.sum(J * (ops.log(J) - self.entropy_weight * (ops.log(ops.expand_dims(pi, -1))
+                                                              + ops.log(ops.expand_dims(pi, -2)))),
+                     axis=(-2, -1))
         return -mi
 
 

@@ -7,7 +7,7 @@
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import keras
 import numpy as np
@@ -15,7 +15,7 @@ from keras import ops
 
 from ..validation import check_int, check_n_clusters, check_positive
 
-__all__ = ["SharpSoftmax", "centroid_network", "assignment_network"]
+__all__ = ["SharpSoftmax", "FourierFeatures", "centroid_network", "assignment_network", "embedding_network"]
 
 
 @keras.saving.register_keras_serializable(package="course_utils")
@@ -137,3 +137,70 @@ def assignment_network(dim: int, n_clusters: int, hidden: int | Sequence[int] = 
     layers.append(keras.layers.Dense(k, kernel_initializer=_init(seed, len(units)), name="logits"))
     layers.append(SharpSoftmax(sharpness, name="memberships"))
     return keras.Sequential(layers, name="assignment_network")
+
+
+@keras.saving.register_keras_serializable(package="course_utils")
+class FourierFeatures(keras.layers.Layer):
+    """Fixed random Fourier features ``[sin(x B), cos(x B)]``, ``B ~ N(0, scale²)`` (D × F).
+
+    A plain ReLU network learns smooth, nearly linear functions of 2-D inputs first (its
+    *spectral bias*), so a cluster boundary that must bend around a moon or a ring is learned
+    slowly or never. Feeding it sines and cosines of random directions fixes that (Tancik et
+    al., 2020). ``scale`` sets how wiggly the first functions may be (data standardised).
+    """
+
+    def __init__(self, n_features: int = 64, scale: float = 1.0, seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.n_features, self.scale, self.seed = int(n_features), float(scale), seed
+
+    def build(self, input_shape):
+        rng = np.random.default_rng(self.seed)
+        B = rng.normal(scale=self.scale, size=(int(input_shape[-1]), self.n_features)).astype("float32")
+        self.B = self.add_weight(shape=B.shape, initializer=keras.initializers.Constant(B),
+                                 trainable=False, name="B")
+
+    def call(self, x):
+        z = ops.matmul(x, self.B)
+        return ops.concatenate([ops.sin(z), ops.cos(z)], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], 2 * self.n_features)
+
+    def get_config(self):
+        return {**super().get_config(), "n_features": self.n_features, "scale": self.scale, "seed": self.seed}
+
+
+def _with_fourier(net_builder: Callable[[int, int], keras.Model], dim: int, fourier: float, seed: int,
+                  n_features: int = 64) -> keras.Model:
+    """``net_builder(in_dim, seed)`` behind a :class:`FourierFeatures` layer (if ``fourier`` > 0)."""
+    if not fourier:
+        return net_builder(dim, seed)
+    inp = keras.Input((dim,))
+    net = net_builder(2 * n_features, seed)
+    return keras.Model(inp, net(FourierFeatures(n_features, fourier, seed=seed)(inp)), name=net.name + "_ff")
+
+
+def embedding_network(dim: int, out_dim: int, hidden=(32, 32), *, seed: int | None = None) -> keras.Model:
+    """``Dense(hidden, relu)…  → Dense(out_dim)`` (linear): the SpectralNet embedding network.
+
+    Parameters
+    ----------
+    dim : int
+        Number of input features.
+    out_dim : int
+        Size of the embedding.
+    hidden : int or sequence of int
+        Widths of the hidden ReLU layers.
+    seed : int, optional
+        Seed of the initial weights.
+
+    Returns
+    -------
+    keras.Model
+    """
+    units = _check_units(hidden)
+    init = (lambda i: keras.initializers.GlorotUniform(seed=None if seed is None else seed + i))
+    layers = [keras.Input((dim,))]
+    layers += [keras.layers.Dense(u, activation="relu", kernel_initializer=init(i)) for i, u in enumerate(units)]
+    layers.append(keras.layers.Dense(out_dim, kernel_initializer=init(len(units)), name="embedding"))
+    return keras.Sequential(layers, name="embedding_network")

@@ -1,14 +1,22 @@
-"""Which restart to keep: a rule that another CPU's rounding cannot flip.
+"""Restarts: R networks trained as one model on the sum of their losses, and which one to keep.
 
-:func:`course_utils.cluster` trains several restarts of a network and keeps the one whose target
-function is lowest. Final losses differ in their last bits between CPUs, BLAS builds and thread
-counts, so the rule treats near-equal losses as equal (see :func:`pick_restart`).
+:func:`course_utils.cluster` trains several restarts of a network — their outputs side by side,
+``(N, R·d)`` (:func:`restart_seeds`, :func:`_parallel`, or one :mod:`~course_utils.targets.stacked`
+layer), the loss the sum of the restarts' losses (:class:`_Restarts`) — and keeps the one whose
+target function is lowest. Final losses differ in their last bits between CPUs, BLAS builds and
+thread counts, so the rule treats near-equal losses as equal (see :func:`pick_restart`).
 """
 from __future__ import annotations
 
-import numpy as np
+from typing import Callable
 
-__all__ = ["pick_restart", "RESTART_RTOL", "RESTART_ATOL"]
+import keras
+import numpy as np
+from keras import ops
+
+from .base import ClusteringLoss
+
+__all__ = ["pick_restart", "restart_seeds", "RESTART_RTOL", "RESTART_ATOL"]
 
 #: Restart scores within ``RESTART_ATOL + RESTART_RTOL * |lowest|`` of the lowest count as equal.
 RESTART_RTOL, RESTART_ATOL = 1e-3, 1e-4
@@ -45,3 +53,47 @@ def pick_restart(scores, rtol: float = RESTART_RTOL, atol: float = RESTART_ATOL)
         return 0
     low = s[finite].min()
     return int(np.flatnonzero(finite & (s <= low + atol + rtol * abs(low)))[0])
+
+
+class _Restarts(ClusteringLoss):
+    """R copies of a target side by side: output (N, R·d) → Σ_r target(output[:, r·d:(r+1)·d])."""
+
+    def __init__(self, loss: ClusteringLoss, n_restarts: int):
+        super().__init__(loss.n_samples, loss.output_dim * n_restarts, f"{loss.name}_x{n_restarts}")
+        self.inner, self.R, self.d = loss, n_restarts, loss.output_dim
+
+    def target(self, y_pred):
+        if getattr(self.inner, "batched", False):        # the graph losses: all restarts at once
+            return ops.sum(self.inner.target(ops.reshape(y_pred, (-1, self.R, self.d))))   # (N, R, d)
+        return ops.sum(ops.stack([ops.mean(self.inner.target(y_pred[:, r * self.d:(r + 1) * self.d]))
+                                  for r in range(self.R)]))
+
+
+def restart_seeds(seed: int, n_restarts: int) -> list[int]:
+    """The seeds of the restarts' initial weights: ``seed + 1009·r`` for r = 0 … R−1.
+
+    Parameters
+    ----------
+    seed : int
+        The call's seed (restart 0 uses it).
+    n_restarts : int
+        R.
+
+    Returns
+    -------
+    list of int
+    """
+    return [int(seed) + 1009 * r for r in range(int(n_restarts))]
+
+
+def _parallel(build: Callable[[int], keras.Model], dim: int, seeds: list[int]) -> keras.Model:
+    """One model holding the independent networks ``build(s)``, s in ``seeds``, side by side."""
+    if len(seeds) == 1:
+        return build(seeds[0])
+    inp = keras.Input((dim,))
+    outs = []
+    for r, s in enumerate(seeds):
+        net = build(s)
+        net.name = f"{net.name}_{r}"        # names must be unique inside one model
+        outs.append(net(inp))
+    return keras.Model(inp, keras.layers.Concatenate()(outs), name=f"restarts_x{len(seeds)}")
