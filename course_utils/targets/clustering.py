@@ -255,8 +255,8 @@ def fit_cluster(X, n_clusters: int, objective: str | Callable = "spectral", seed
         finals = [v for _, v in merged]               # the merged partitions' scores
     else:
         if getattr(loss, "batched", False):           # every restart's loss in one evaluation
-            finals = ops.convert_to_numpy(loss.target(ops.convert_to_tensor(np.stack(chunks, axis=1).astype(np.float32))))
-            finals = [float(v) for v in np.atleast_1d(finals)]
+            stack = ops.convert_to_tensor(np.stack(chunks, axis=1).astype(np.float32))     # (N, R, d)
+            finals = [float(v) for v in np.atleast_1d(ops.convert_to_numpy(loss.target(stack)))]
         else:
             finals = [float(ops.convert_to_numpy(ops.mean(loss.target(ops.convert_to_tensor(c.astype(np.float32))))))
                       for c in chunks]
