@@ -17,6 +17,11 @@ import os
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+# The course's networks are small: one thread per TensorFlow operation, independent operations
+# (the restarts of cluster()) side by side on the cores. On a 2-core CPU a cluster(X, 2, "spectral")
+# call at N = 500 took 1.15 s with the default (every product split over both cores) and 0.57 s
+# so (benchmarks/bench_cluster.py). Set TF_NUM_INTRAOP_THREADS yourself to choose otherwise.
+os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
 
 from ._setup import setup  # noqa: E402
 

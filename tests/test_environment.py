@@ -135,3 +135,22 @@ def test_ruff_is_pinned_and_the_code_is_clean():
     lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "course_utils", "tests", "benchmarks"],
                           cwd=ROOT, capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout[-3000:]
+
+
+def test_tensorflow_runs_one_thread_per_operation_unless_told_otherwise():
+    # course_utils sets TF_NUM_INTRAOP_THREADS=1 before TensorFlow starts (restarts side by side on
+    # the cores); a value the user set wins, and make test's second pass checks the stored
+    # outputs under another thread count
+    import os
+    import subprocess
+    import sys
+
+    code = "import os, sys, course_utils; print(os.environ['TF_NUM_INTRAOP_THREADS'], 'tensorflow' in sys.modules)"
+    for given, want in ((None, "1 False"), ("2", "2 False")):      # set before TensorFlow is imported
+        env = {k: v for k, v in os.environ.items() if k != "TF_NUM_INTRAOP_THREADS"}
+        if given:
+            env["TF_NUM_INTRAOP_THREADS"] = given
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        assert out.stdout.split()[-2:] == want.split()
+    make = (ROOT / "Makefile").read_text()
+    assert "TF_NUM_INTRAOP_THREADS=2" in make and "test-other-order" in make
