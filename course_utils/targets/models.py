@@ -73,6 +73,11 @@ def _init(seed: int | None, i: int):
     return keras.initializers.GlorotUniform(seed=None if seed is None else seed + i)
 
 
+def _fourier_projection(dim: int, n_features: int, scale: float, seed: int | None) -> np.ndarray:
+    """The fixed projection ``B ~ N(0, scale²)`` (dim × n_features) of :class:`FourierFeatures`."""
+    return np.random.default_rng(seed).normal(scale=scale, size=(int(dim), int(n_features))).astype("float32")
+
+
 def centroid_network(dim: int, n_clusters: int, hidden: int | Sequence[int] = 30, *,
                      activation: str = "relu", seed: int | None = None, init_centers=None) -> keras.Model:
     """Lecture 02's network: ``Dense(hidden, relu) → Dense(dim·n_clusters)`` (linear).
@@ -154,8 +159,7 @@ class FourierFeatures(keras.layers.Layer):
         self.n_features, self.scale, self.seed = int(n_features), float(scale), seed
 
     def build(self, input_shape):
-        rng = np.random.default_rng(self.seed)
-        B = rng.normal(scale=self.scale, size=(int(input_shape[-1]), self.n_features)).astype("float32")
+        B = _fourier_projection(input_shape[-1], self.n_features, self.scale, self.seed)
         self.B = self.add_weight(shape=B.shape, initializer=keras.initializers.Constant(B),
                                  trainable=False, name="B")
 
@@ -199,8 +203,7 @@ def embedding_network(dim: int, out_dim: int, hidden=(32, 32), *, seed: int | No
     keras.Model
     """
     units = _check_units(hidden)
-    init = (lambda i: keras.initializers.GlorotUniform(seed=None if seed is None else seed + i))
     layers = [keras.Input((dim,))]
-    layers += [keras.layers.Dense(u, activation="relu", kernel_initializer=init(i)) for i, u in enumerate(units)]
-    layers.append(keras.layers.Dense(out_dim, kernel_initializer=init(len(units)), name="embedding"))
+    layers += [keras.layers.Dense(u, activation="relu", kernel_initializer=_init(seed, i)) for i, u in enumerate(units)]
+    layers.append(keras.layers.Dense(out_dim, kernel_initializer=_init(seed, len(units)), name="embedding"))
     return keras.Sequential(layers, name="embedding_network")

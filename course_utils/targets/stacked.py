@@ -23,7 +23,7 @@ import numpy as np
 from keras import ops
 
 from ..validation import check_int, check_positive
-from .models import SharpSoftmax, _check_units
+from .models import SharpSoftmax, _check_units, _fourier_projection, _init
 
 __all__ = ["StackedFourier", "StackedRestarts", "stacked_network", "training_view"]
 
@@ -46,8 +46,7 @@ class StackedFourier(keras.layers.Layer):
 
     def build(self, input_shape):
         d = int(input_shape[-1])
-        B = np.stack([np.random.default_rng(s).normal(scale=self.scale, size=(d, self.n_features))
-                      for s in self.seeds]).astype("float32")                     # (R, D, F)
+        B = np.stack([_fourier_projection(d, self.n_features, self.scale, s) for s in self.seeds])  # (R, D, F)
         self.B = self.add_weight(shape=B.shape, initializer=keras.initializers.Constant(B),
                                  trainable=False, name="B")
 
@@ -112,8 +111,7 @@ class StackedRestarts(keras.layers.Layer):
             d //= R
         self.kernels, self.biases = [], []
         for i, u in enumerate([*self.hidden, self.out_dim]):
-            K = np.stack([ops.convert_to_numpy(keras.initializers.GlorotUniform(seed=s + i)((d, u)))
-                          for s in self.seeds])
+            K = np.stack([ops.convert_to_numpy(_init(s, i)((d, u))) for s in self.seeds])
             self.kernels.append(self.add_weight(shape=K.shape, initializer=keras.initializers.Constant(K),
                                                 name=f"kernel_{i}"))
             self.biases.append(self.add_weight(shape=(R, u), initializer="zeros", name=f"bias_{i}"))
