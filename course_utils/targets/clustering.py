@@ -48,7 +48,7 @@ from . import graph_losses as gl
 from . import losses as L
 from .assignment import Graph, target_loss
 from .losses import ClusteringLoss
-from .models import FourierFeatures, _with_fourier, assignment_network, centroid_network, embedding_network
+from .models import FourierFeatures, assignment_network, centroid_network, embedding_network
 from .restarts import _parallel, _Restarts, pick_restart, restart_seeds
 from .reuse import fit_clustering_reused
 from .stacked import stacked_network, training_view
@@ -149,16 +149,14 @@ def make_loss(objective, X: np.ndarray, Xs: np.ndarray, k: int, opts: dict) -> t
         c0 = (lambda s: None) if opts["init"] == "random" else (lambda s: kmeans_plusplus(X, k, random_state=s)[0])
         return L.centroid_loss(X, k), lambda seeds: _parallel(
             lambda s: centroid_network(dim, k, opts["hidden"], seed=s, init_centers=c0(s)), dim, seeds)
-    ff = opts.get("fourier", 0.0)
-    if objective == "proximity":
+    if objective == "proximity":                     # lectures 03-04's network on the raw features
         M = L.nearness_matrix(Xs, opts["kernel"], n_neighbors=opts["n_neighbors"], a=opts["a"])
-        assign = (lambda s: _with_fourier(lambda d, s2: assignment_network(d, k, opts["hidden"], opts["sharpness"],
-                                                                           seed=s2), dim, ff, s))
+        assign = (lambda s: assignment_network(dim, k, opts["hidden"], opts["sharpness"], seed=s))
         return L.normalized_proximity_loss(M, k), lambda seeds: _parallel(assign, dim, seeds)
 
     def stacked(out_dim: int, output: str) -> Callable:
-        return lambda seeds: stacked_network(dim, out_dim, opts["hidden"], seeds, fourier=ff, output=output,
-                                             sharpness=opts.get("sharpness", 1.0))
+        return lambda seeds: stacked_network(dim, out_dim, opts["hidden"], seeds, fourier=opts["fourier"],
+                                             output=output, sharpness=opts.get("sharpness", 1.0))
     W = _graph(Xs, opts)
     if objective in ("ncut", "iic"):                 # trained for oversegment · K segments
         ks = k * int(opts["oversegment"])
